@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suites for gre_ka's pure logic: packet builder, trailer MAC and
+ * freshness, the line-protocol state machine, RTT smoothing and the peer
+ * keepalive validator. Built into gre_ka.ko on kernels with CONFIG_KUNIT
+ * and run when the module loads.
+ */
+
+#include <kunit/test.h>
+#include <linux/if_tunnel.h>
+#include <linux/ip.h>
+#include <net/checksum.h>
+#include <net/gre.h>
+#include <net/ip.h>
+#include <linux/unaligned.h>
+
+#include "gre_ka_proto.h"
+
+#define A_ADDR	cpu_to_be32(0xc6336401)	/* 198.51.100.1 */
+#define B_ADDR	cpu_to_be32(0xc6336402)	/* 198.51.100.2 */
+
+static const siphash_key_t test_key = { { 0x0706050403020100ULL,
+					   0x0f0e0d0c0b0a0908ULL } };
+static const siphash_key_t other_key = { { 1, 2 } };
+
+static void build(struct kunit *test, u8 *buf, bool key, bool csum,
+		  unsigned int *len)
+{
+	struct gre_ka_pkt_params pp = {
+		.src = B_ADDR,
+		.dst = A_ADDR,
+		.key = cpu_to_be32(0x01020304),
+		.has_key = key,
+		.has_csum = csum,
+		.tos = 0xc0,
+	};
+	struct gre_ka_trailer tr;
+
+	gre_ka_trailer_seal(&tr, 7, 1000, &test_key);
+	*len = gre_ka_pkt_build(buf, &pp, &tr);
+	KUNIT_ASSERT_EQ(test, *len, gre_ka_pkt_len(&pp));
+}
+
+static void pkt_plain(struct kunit *test)
+{
+	u8 buf[GRE_KA_PKT_MAX_LEN];
+	struct iphdr *iph = (struct iphdr *)buf;
+	unsigned int len;
+
+	build(test, buf, false, false, &len);
+	KUNIT_EXPECT_EQ(test, len, 20 + 4 + GRE_KA_TRAILER_LEN);
+	KUNIT_EXPECT_EQ(test, buf[0], 0x45);
+	KUNIT_EXPECT_EQ(test, buf[1], 0xc0);
+	KUNIT_EXPECT_EQ(test, ntohs(iph->tot_len), len);
+	KUNIT_EXPECT_EQ(test, buf[6], 0x40);	/* DF */
+	KUNIT_EXPECT_EQ(test, iph->ttl, 255);
+	KUNIT_EXPECT_EQ(test, iph->protocol, IPPROTO_GRE);
+	KUNIT_EXPECT_EQ(test, iph->saddr, B_ADDR);
+	KUNIT_EXPECT_EQ(test, iph->daddr, A_ADDR);
+	KUNIT_EXPECT_EQ(test, ip_fast_csum(iph, 5), 0);
+	/* GRE: no flags, version 0, protocol type 0. */
+	KUNIT_EXPECT_EQ(test, buf[20] | buf[21] | buf[22] | buf[23], 0);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(buf + 24), GRE_KA_MAGIC);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(buf + 28), 7);
+}
+
+static void pkt_key_csum(struct kunit *test)
+{
+	u8 buf[GRE_KA_PKT_MAX_LEN];
+	unsigned int len;
+
+	build(test, buf, true, true, &len);
+	KUNIT_EXPECT_EQ(test, len, GRE_KA_PKT_MAX_LEN);
+	KUNIT_EXPECT_EQ(test, buf[20], 0xa0);	/* C and K */
+	KUNIT_EXPECT_EQ(test, buf[21], 0x00);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(buf + 28), 0x01020304);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(buf + 32), GRE_KA_MAGIC);
+	/* A valid GRE checksum sums to zero over header and payload. */
+	KUNIT_EXPECT_EQ(test, csum_fold(csum_partial(buf + 20, len - 20, 0)),
+			0);
+
+	build(test, buf, true, false, &len);
+	KUNIT_EXPECT_EQ(test, len, 20 + 8 + GRE_KA_TRAILER_LEN);
+	KUNIT_EXPECT_EQ(test, buf[20], 0x20);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(buf + 24), 0x01020304);
+
+	build(test, buf, false, true, &len);
+	KUNIT_EXPECT_EQ(test, len, 20 + 8 + GRE_KA_TRAILER_LEN);
+	KUNIT_EXPECT_EQ(test, buf[20], 0x80);
+	KUNIT_EXPECT_EQ(test, csum_fold(csum_partial(buf + 20, len - 20, 0)),
+			0);
+}
+
+/* Our own keepalive, seen at the peer, is a peer keepalive it reflects. */
+static void pkt_is_peer_keepalive(struct kunit *test)
+{
+	u8 buf[GRE_KA_PKT_MAX_LEN];
+	unsigned int len;
+
+	build(test, buf, true, true, &len);
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, B_ADDR, A_ADDR),
+			GRE_KA_PEER_OK);
+}
+
+static struct kunit_case pkt_cases[] = {
+	KUNIT_CASE(pkt_plain),
+	KUNIT_CASE(pkt_key_csum),
+	KUNIT_CASE(pkt_is_peer_keepalive),
+	{}
+};
+
+static struct kunit_suite pkt_suite = {
+	.name = "gre_ka_packet",
+	.test_cases = pkt_cases,
+};
+
+#define WINDOW	(4ULL * NSEC_PER_SEC)
+
+static void trailer_ok(struct kunit *test)
+{
+	struct gre_ka_trailer tr;
+
+	gre_ka_trailer_seal(&tr, 5, 1000, &test_key);
+	KUNIT_EXPECT_EQ(test, gre_ka_trailer_check(&tr, sizeof(tr), &test_key,
+						   4, 2000, WINDOW),
+			GRE_KA_REPLY_OK);
+	/* A longer payload is fine, a shorter one is not. */
+	KUNIT_EXPECT_EQ(test, gre_ka_trailer_check(&tr, sizeof(tr) + 8,
+						   &test_key, 4, 2000, WINDOW),
+			GRE_KA_REPLY_OK);
+	KUNIT_EXPECT_EQ(test, gre_ka_trailer_check(&tr, sizeof(tr) - 1,
+						   &test_key, 4, 2000, WINDOW),
+			GRE_KA_REPLY_SHORT);
+}
+
+static void trailer_forged(struct kunit *test)
+{
+	struct gre_ka_trailer tr;
+	u8 *raw = (u8 *)&tr;
+	unsigned int i;
+
+	gre_ka_trailer_seal(&tr, 5, 1000, &test_key);
+	KUNIT_EXPECT_EQ(test, gre_ka_trailer_check(&tr, sizeof(tr), &other_key,
+						   4, 2000, WINDOW),
+			GRE_KA_REPLY_BAD_MAC);
+
+	/* Every single-bit change past the magic breaks the MAC. */
+	for (i = 4 * 8; i < sizeof(tr) * 8; i++) {
+		raw[i / 8] ^= 1 << (i % 8);
+		KUNIT_EXPECT_EQ(test,
+				gre_ka_trailer_check(&tr, sizeof(tr), &test_key,
+						     4, 2000, WINDOW),
+				GRE_KA_REPLY_BAD_MAC);
+		raw[i / 8] ^= 1 << (i % 8);
+	}
+
+	raw[0] ^= 0xff;
+	KUNIT_EXPECT_EQ(test, gre_ka_trailer_check(&tr, sizeof(tr), &test_key,
+						   4, 2000, WINDOW),
+			GRE_KA_REPLY_FOREIGN);
+}
+
+static void trailer_freshness(struct kunit *test)
+{
+	struct gre_ka_trailer tr;
+	u64 sent = 10 * NSEC_PER_SEC;
+
+	gre_ka_trailer_seal(&tr, 5, sent, &test_key);
+	KUNIT_EXPECT_EQ(test, gre_ka_trailer_check(&tr, sizeof(tr), &test_key,
+						   4, sent + WINDOW - 1,
+						   WINDOW),
+			GRE_KA_REPLY_OK);
+	KUNIT_EXPECT_EQ(test, gre_ka_trailer_check(&tr, sizeof(tr), &test_key,
+						   4, sent + WINDOW, WINDOW),
+			GRE_KA_REPLY_STALE);
+	KUNIT_EXPECT_EQ(test, gre_ka_trailer_check(&tr, sizeof(tr), &test_key,
+						   4, sent - 1, WINDOW),
+			GRE_KA_REPLY_FUTURE);
+}
+
+static void trailer_replay(struct kunit *test)
+{
+	struct gre_ka_trailer tr;
+
+	gre_ka_trailer_seal(&tr, 5, 1000, &test_key);
+	KUNIT_EXPECT_EQ(test, gre_ka_trailer_check(&tr, sizeof(tr), &test_key,
+						   5, 2000, WINDOW),
+			GRE_KA_REPLY_REPLAY);
+	KUNIT_EXPECT_EQ(test, gre_ka_trailer_check(&tr, sizeof(tr), &test_key,
+						   9, 2000, WINDOW),
+			GRE_KA_REPLY_REPLAY);
+
+	/* The 32-bit sequence wraps: 0 is newer than 0xffffffff. */
+	gre_ka_trailer_seal(&tr, 0, 1000, &test_key);
+	KUNIT_EXPECT_EQ(test, gre_ka_trailer_check(&tr, sizeof(tr), &test_key,
+						   0xffffffff, 2000, WINDOW),
+			GRE_KA_REPLY_OK);
+	gre_ka_trailer_seal(&tr, 0xfffffff0, 1000, &test_key);
+	KUNIT_EXPECT_EQ(test, gre_ka_trailer_check(&tr, sizeof(tr), &test_key,
+						   3, 2000, WINDOW),
+			GRE_KA_REPLY_REPLAY);
+}
+
+static struct kunit_case trailer_cases[] = {
+	KUNIT_CASE(trailer_ok),
+	KUNIT_CASE(trailer_forged),
+	KUNIT_CASE(trailer_freshness),
+	KUNIT_CASE(trailer_replay),
+	{}
+};
+
+static struct kunit_suite trailer_suite = {
+	.name = "gre_ka_trailer",
+	.test_cases = trailer_cases,
+};
+
+/* Cisco: down at the send after `retries` unanswered keepalives. */
+static void fsm_goes_down(struct kunit *test)
+{
+	struct gre_ka_fsm fsm;
+	int i;
+
+	gre_ka_fsm_reset(&fsm);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_EQ(test, gre_ka_fsm_tick(&fsm, 3), GRE_KA_STAY);
+	KUNIT_EXPECT_EQ(test, fsm.counter, 3);
+	KUNIT_EXPECT_FALSE(test, fsm.down);
+	KUNIT_EXPECT_EQ(test, gre_ka_fsm_tick(&fsm, 3), GRE_KA_GO_DOWN);
+	KUNIT_EXPECT_TRUE(test, fsm.down);
+	KUNIT_EXPECT_EQ(test, fsm.counter, 4);
+	/* Keepalives keep going out while down, with no second transition. */
+	KUNIT_EXPECT_EQ(test, gre_ka_fsm_tick(&fsm, 3), GRE_KA_STAY);
+	KUNIT_EXPECT_EQ(test, fsm.counter, 5);
+}
+
+static void fsm_reply_keeps_up(struct kunit *test)
+{
+	struct gre_ka_fsm fsm;
+	int i;
+
+	gre_ka_fsm_reset(&fsm);
+	for (i = 0; i < 100; i++) {
+		KUNIT_EXPECT_EQ(test, gre_ka_fsm_tick(&fsm, 1), GRE_KA_STAY);
+		KUNIT_EXPECT_EQ(test, gre_ka_fsm_reply(&fsm, 1), GRE_KA_STAY);
+		KUNIT_EXPECT_EQ(test, fsm.counter, 0);
+	}
+	KUNIT_EXPECT_FALSE(test, fsm.down);
+}
+
+static void fsm_up_count(struct kunit *test)
+{
+	struct gre_ka_fsm fsm;
+
+	gre_ka_fsm_reset(&fsm);
+	gre_ka_fsm_tick(&fsm, 1);
+	KUNIT_EXPECT_EQ(test, gre_ka_fsm_tick(&fsm, 1), GRE_KA_GO_DOWN);
+
+	/* Two answered keepalives, then one lost: the run starts over. */
+	KUNIT_EXPECT_EQ(test, gre_ka_fsm_reply(&fsm, 3), GRE_KA_STAY);
+	gre_ka_fsm_tick(&fsm, 1);
+	KUNIT_EXPECT_EQ(test, gre_ka_fsm_reply(&fsm, 3), GRE_KA_STAY);
+	KUNIT_EXPECT_EQ(test, fsm.streak, 2);
+	gre_ka_fsm_tick(&fsm, 1);	/* lost */
+	gre_ka_fsm_tick(&fsm, 1);
+	KUNIT_EXPECT_EQ(test, fsm.streak, 0);
+	KUNIT_EXPECT_EQ(test, gre_ka_fsm_reply(&fsm, 3), GRE_KA_STAY);
+	gre_ka_fsm_tick(&fsm, 1);
+	KUNIT_EXPECT_EQ(test, gre_ka_fsm_reply(&fsm, 3), GRE_KA_STAY);
+	gre_ka_fsm_tick(&fsm, 1);
+	KUNIT_EXPECT_EQ(test, gre_ka_fsm_reply(&fsm, 3), GRE_KA_GO_UP);
+	KUNIT_EXPECT_FALSE(test, fsm.down);
+	KUNIT_EXPECT_EQ(test, fsm.counter, 0);
+}
+
+static void fsm_counter_saturates(struct kunit *test)
+{
+	struct gre_ka_fsm fsm = { .counter = U32_MAX, .down = true };
+
+	KUNIT_EXPECT_EQ(test, gre_ka_fsm_tick(&fsm, 255), GRE_KA_STAY);
+	KUNIT_EXPECT_EQ(test, fsm.counter, U32_MAX);
+}
+
+static struct kunit_case fsm_cases[] = {
+	KUNIT_CASE(fsm_goes_down),
+	KUNIT_CASE(fsm_reply_keeps_up),
+	KUNIT_CASE(fsm_up_count),
+	KUNIT_CASE(fsm_counter_saturates),
+	{}
+};
+
+static struct kunit_suite fsm_suite = {
+	.name = "gre_ka_fsm",
+	.test_cases = fsm_cases,
+};
+
+static void rtt_smoothing(struct kunit *test)
+{
+	struct gre_ka_rtt rtt = {};
+
+	gre_ka_rtt_update(&rtt, 8000);
+	KUNIT_EXPECT_EQ(test, rtt.last, 8000);
+	KUNIT_EXPECT_EQ(test, rtt.min, 8000);
+	KUNIT_EXPECT_EQ(test, rtt.avg, 8000);
+	KUNIT_EXPECT_EQ(test, rtt.max, 8000);
+
+	gre_ka_rtt_update(&rtt, 16000);
+	KUNIT_EXPECT_EQ(test, rtt.avg, 9000);	/* 8000 - 1000 + 2000 */
+	KUNIT_EXPECT_EQ(test, rtt.max, 16000);
+	KUNIT_EXPECT_EQ(test, rtt.min, 8000);
+
+	gre_ka_rtt_update(&rtt, 800);
+	KUNIT_EXPECT_EQ(test, rtt.last, 800);
+	KUNIT_EXPECT_EQ(test, rtt.min, 800);
+	KUNIT_EXPECT_EQ(test, rtt.avg, 9000 - 1125 + 100);
+}
+
+static struct kunit_case rtt_cases[] = {
+	KUNIT_CASE(rtt_smoothing),
+	{}
+};
+
+static struct kunit_suite rtt_suite = {
+	.name = "gre_ka_rtt",
+	.test_cases = rtt_cases,
+};
+
+/* A Cisco keepalive as B's peer A sends it: IPv4 A->B, GRE PT=0. */
+static unsigned int cisco_ka(u8 *buf)
+{
+	struct iphdr *iph = (struct iphdr *)buf;
+
+	memset(buf, 0, 24);
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->tot_len = htons(24);
+	iph->ttl = 255;
+	iph->protocol = IPPROTO_GRE;
+	iph->saddr = A_ADDR;
+	iph->daddr = B_ADDR;
+	iph->check = ip_fast_csum(iph, 5);
+	return 24;
+}
+
+static void refix(u8 *buf)
+{
+	struct iphdr *iph = (struct iphdr *)buf;
+
+	iph->check = 0;
+	iph->check = ip_fast_csum(iph, iph->ihl);
+}
+
+static void peer_cisco(struct kunit *test)
+{
+	u8 buf[64];
+	unsigned int len = cisco_ka(buf);
+
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, A_ADDR, B_ADDR),
+			GRE_KA_PEER_OK);
+	/* No local address: the caller checks the source is local. */
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, 0, B_ADDR),
+			GRE_KA_PEER_OK);
+	/* Trailing bytes beyond tot_len (padding) are tolerated. */
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len + 8, A_ADDR, B_ADDR),
+			GRE_KA_PEER_OK);
+}
+
+static void peer_addresses(struct kunit *test)
+{
+	u8 buf[64];
+	unsigned int len = cisco_ka(buf);
+
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, B_ADDR, A_ADDR),
+			GRE_KA_PEER_ADDRESS);
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, A_ADDR, A_ADDR),
+			GRE_KA_PEER_ADDRESS);
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, A_ADDR, 0),
+			GRE_KA_PEER_ADDRESS);
+}
+
+static void peer_malformed(struct kunit *test)
+{
+	struct iphdr *iph;
+	u8 buf[64];
+	unsigned int len;
+
+	len = cisco_ka(buf);
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, 19, A_ADDR, B_ADDR),
+			GRE_KA_PEER_MALFORMED);
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, 23, A_ADDR, B_ADDR),
+			GRE_KA_PEER_MALFORMED);	/* tot_len > len */
+
+	iph = (struct iphdr *)buf;
+	iph->check ^= htons(1);
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, A_ADDR, B_ADDR),
+			GRE_KA_PEER_MALFORMED);
+
+	len = cisco_ka(buf);
+	iph->version = 6;
+	refix(buf);
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, A_ADDR, B_ADDR),
+			GRE_KA_PEER_MALFORMED);
+
+	len = cisco_ka(buf);
+	iph->ihl = 6;
+	iph->tot_len = htons(28);
+	refix(buf);
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, 28, A_ADDR, B_ADDR),
+			GRE_KA_PEER_OPTIONS);
+
+	len = cisco_ka(buf);
+	iph->frag_off = htons(IP_MF);
+	refix(buf);
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, A_ADDR, B_ADDR),
+			GRE_KA_PEER_FRAGMENT);
+	iph->frag_off = htons(1);
+	refix(buf);
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, A_ADDR, B_ADDR),
+			GRE_KA_PEER_FRAGMENT);
+
+	len = cisco_ka(buf);
+	iph->protocol = IPPROTO_UDP;
+	refix(buf);
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, A_ADDR, B_ADDR),
+			GRE_KA_PEER_NOT_GRE);
+
+	len = cisco_ka(buf);
+	iph->tot_len = htons(GRE_KA_REFLECT_MAX_LEN + 1);
+	refix(buf);
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, GRE_KA_REFLECT_MAX_LEN + 1,
+						A_ADDR, B_ADDR),
+			GRE_KA_PEER_TOO_BIG);
+}
+
+static void peer_bad_gre(struct kunit *test)
+{
+	u8 buf[64];
+	unsigned int len;
+
+	len = cisco_ka(buf);
+	buf[21] = 1;			/* version 1 (PPTP) */
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, A_ADDR, B_ADDR),
+			GRE_KA_PEER_BAD_GRE);
+
+	len = cisco_ka(buf);
+	buf[20] = 0x40;			/* routing present */
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, A_ADDR, B_ADDR),
+			GRE_KA_PEER_BAD_GRE);
+
+	len = cisco_ka(buf);
+	buf[22] = 0x08;			/* protocol type IPv4: data, not a keepalive */
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, A_ADDR, B_ADDR),
+			GRE_KA_PEER_BAD_GRE);
+
+	len = cisco_ka(buf);
+	buf[20] = 0x20;			/* claims a key that is not there */
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, A_ADDR, B_ADDR),
+			GRE_KA_PEER_MALFORMED);
+}
+
+static struct kunit_case peer_cases[] = {
+	KUNIT_CASE(peer_cisco),
+	KUNIT_CASE(peer_addresses),
+	KUNIT_CASE(peer_malformed),
+	KUNIT_CASE(peer_bad_gre),
+	{}
+};
+
+static struct kunit_suite peer_suite = {
+	.name = "gre_ka_peer",
+	.test_cases = peer_cases,
+};
+
+kunit_test_suites(&pkt_suite, &trailer_suite, &fsm_suite, &rtt_suite,
+		  &peer_suite);
