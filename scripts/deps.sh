@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install the Debian 12 packages needed to build gre_ka, run its tests in
+# qemu virtual machines and run the static checks. Idempotent: installs only
+# what is missing (runs `apt-get update` first when something is).
+set -euo pipefail
+
+packages=(
+	# building the module and the debug kernel
+	build-essential flex bison bc cpio kmod libelf-dev libssl-dev
+	xz-utils zstd git perl
+	# kernels to test on, their headers, and the debug kernel's source
+	linux-image-amd64 linux-headers-amd64
+	linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.12
+	# virtual machines
+	qemu-system-x86 busybox-static
+	# static checks (checkpatch.pl comes from the debug kernel's source)
+	sparse
+	# tools used by the tests inside the guest (host root is shared)
+	python3 python3-scapy tcpdump iproute2 nftables iperf3 ethtool
+	procps iputils-ping gnuplot-nox
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	if ! dpkg -s "$p" 2>/dev/null | grep -qx 'Status: install ok installed'; then
+		missing+=("$p")
+	fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "deps: all ${#packages[@]} packages installed"
+	exit 0
+fi
+
+echo "deps: installing ${missing[*]}"
+sudo=()
+if [ "$(id -u)" != 0 ]; then
+	command -v sudo >/dev/null || {
+		echo "deps: not root and no sudo; install: ${missing[*]}" >&2
+		exit 1
+	}
+	sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y \
+	--no-install-recommends "${missing[@]}"

@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: GPL-2.0
+# Host-side helpers shared by scripts/vm/*.sh and scripts/check.sh.
+# Source it from bash; it sets no shell options of its own.
+
+GRE_KA_REPO=${GRE_KA_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+GRE_KA_CACHE=${GRE_KA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gre_ka}
+
+# The Debian package providing the source of the debug kernel.
+GRE_KA_DEBUG_SRC_PKG=${GRE_KA_DEBUG_SRC_PKG:-linux-source-6.12}
+
+die() {
+	echo "${0##*/}: $*" >&2
+	exit 2
+}
+
+info() {
+	echo "${0##*/}: $*" >&2
+}
+
+# Short content hash of files (sha256, 12 hex digits).
+hash_files() {
+	cat "$@" | sha256sum | cut -c1-12
+}
+
+# newest_kver SERIES: release of the newest installed Debian kernel of a
+# series ("6.1" or "6.12"), e.g. 6.12.117+deb12-amd64. Empty if none.
+# The glob's dot is literal, so "6.1." does not match 6.12.x.
+newest_kver() {
+	local f
+	for f in /boot/vmlinuz-"$1".*; do
+		[ -e "$f" ] || continue
+		echo "${f#/boot/vmlinuz-}"
+	done | sort -V | tail -n 1
+}
+
+# Newest installed Debian 6.12 kernel that also has headers, for a default
+# KDIR when the running kernel has none.
+newest_headers_kver() {
+	local d
+	for d in /lib/modules/"$1".*/build; do
+		[ -d "$d" ] || continue
+		d=${d%/build}
+		echo "${d#/lib/modules/}"
+	done | sort -V | tail -n 1
+}
+
+# --- Debug kernel -----------------------------------------------------------
+
+debug_src_tarball() {
+	local t
+	t=$(ls /usr/src/"$GRE_KA_DEBUG_SRC_PKG".tar.* 2>/dev/null | head -n 1)
+	[ -n "$t" ] && echo "$t"
+}
+
+debug_src_version() {
+	dpkg-query -W -f='${Version}' "$GRE_KA_DEBUG_SRC_PKG" 2>/dev/null |
+		sed 's/[^A-Za-z0-9.+-]/_/g'
+}
+
+# Keyed build directory: debug-<source version>-<hash of fragment + build
+# script>. Changing either rebuilds from scratch in a new directory.
+debug_kernel_dir() {
+	local v h
+	v=$(debug_src_version)
+	[ -n "$v" ] || v=unknown
+	h=$(hash_files "$GRE_KA_REPO/scripts/debug.config" \
+		"$GRE_KA_REPO/scripts/vm/build-debug-kernel.sh")
+	echo "$GRE_KA_CACHE/debug-$v-$h"
+}
+
+# Build tree of the debug kernel (what `make -C` takes).
+debug_kernel_tree() {
+	echo "$(debug_kernel_dir)/src"
+}
+
+debug_kernel_ready() {
+	[ -f "$(debug_kernel_dir)/stamp" ]
+}
+
+# --- Kernel selection -------------------------------------------------------
+
+# kernel_kdir KERNEL: build tree to compile the module against.
+kernel_kdir() {
+	local kver
+	case $1 in
+	debug)
+		debug_kernel_tree
+		;;
+	6.1 | 6.12)
+		kver=$(newest_kver "$1")
+		[ -n "$kver" ] || return 1
+		echo "/lib/modules/$kver/build"
+		;;
+	*)
+		return 1
+		;;
+	esac
+}
+
+# kernel_image KERNEL: bzImage to boot.
+kernel_image() {
+	local kver
+	case $1 in
+	debug)
+		echo "$(debug_kernel_tree)/arch/x86/boot/bzImage"
+		;;
+	6.1 | 6.12)
+		kver=$(newest_kver "$1")
+		[ -n "$kver" ] || return 1
+		echo "/boot/vmlinuz-$kver"
+		;;
+	*)
+		return 1
+		;;
+	esac
+}
+
+# kernel_release KERNEL: the release string (uname -r) of the kernel.
+kernel_release() {
+	case $1 in
+	debug)
+		cat "$(debug_kernel_tree)/include/config/kernel.release"
+		;;
+	6.1 | 6.12)
+		newest_kver "$1"
+		;;
+	*)
+		return 1
+		;;
+	esac
+}
+
+valid_kernel() {
+	case $1 in
+	6.1 | 6.12 | debug) return 0 ;;
+	*) return 1 ;;
+	esac
+}

@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run a command inside a qemu (TCG) virtual machine booted with one of the
+# test kernels and the host's root shared read-only over 9p.
+#
+# Usage:
+#   scripts/vm/run.sh --kernel 6.1|6.12|debug --out DIR [--timeout SECS]
+#                     [--mem MB] [-q|--quiet] -- COMMAND [ARGS...]
+#
+# COMMAND runs in the guest as root, from the repository root, with
+# GRE_KA_OUT (the guest path of DIR), GRE_KA_REPO, GRE_KA_KERNEL and
+# GRE_KA_KO (default: .build/<kernel>/gre_ka.ko, see build-module.sh) set.
+# The kernel console is shown live unless --quiet; everything is kept in DIR:
+#   console.log  serial console        job.log   the command's output
+#   status       its exit code         dmesg     kernel log at the end
+#   kmemleak     leak report (debug)   qemu.log  qemu's own output
+#   verdict      summary used by scripts/check.sh: exit=, job=pass|fail|none,
+#                splat=yes|no, reason= (the diagnosis), status= (job's exit)
+#
+# Exit status:
+#   0  the command succeeded and the kernel showed no splat
+#   1  the command failed (the diagnosis also says if there was a splat)
+#   2  infrastructure failure: missing kernel, qemu error, the guest did
+#      not finish (boot failure, hang, timeout) and no splat explains it
+#   3  kernel splat (warning, lockdep, KASAN, UBSAN, kmemleak, oops, panic,
+#      ...) and the command did not fail by itself: it passed, or the
+#      kernel died under it
+# For nonzero results a one-line diagnosis goes to stderr.
+set -uo pipefail
+
+. "$(dirname "$0")/common.sh"
+
+usage() {
+	sed -n '/^# Usage:/,/^# COMMAND/p' "$0" | sed 's/^# \{0,1\}//;$d' >&2
+	exit 2
+}
+
+kernel=
+out=
+timeout=900
+mem=
+quiet=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernel=${2:-}; shift 2 || usage ;;
+	--out) out=${2:-}; shift 2 || usage ;;
+	--timeout) timeout=${2:-}; shift 2 || usage ;;
+	--mem) mem=${2:-}; shift 2 || usage ;;
+	-q | --quiet) quiet=1; shift ;;
+	--) shift; break ;;
+	*) usage ;;
+	esac
+done
+[ $# -gt 0 ] && [ -n "$out" ] && valid_kernel "$kernel" || usage
+case $timeout in '' | *[!0-9]*) usage ;; esac
+[ -n "$mem" ] || { [ "$kernel" = debug ] && mem=4096 || mem=2048; }
+
+mkdir -p "$out" || die "cannot create $out"
+out=$(cd "$out" && pwd)
+# Start from an empty directory, so that no result of an earlier run can be
+# mistaken for this one's; refuse to empty one that run.sh did not fill.
+if [ -n "$(ls -A "$out")" ]; then
+	[ -f "$out/job.sh" ] || [ -f "$out/verdict" ] ||
+		die "$out is not empty and holds no earlier run.sh output"
+	find "$out" -mindepth 1 -delete || die "cannot empty $out"
+fi
+status=
+
+verdict() {
+	# verdict EXIT JOB SPLAT REASON
+	{
+		echo "exit=$1"
+		echo "job=$2"
+		echo "splat=$3"
+		echo "reason=$4"
+		echo "status=${status:-}"
+	} >"$out/verdict"
+	[ "$1" = 0 ] || echo "run.sh: $kernel: $4" >&2
+	exit "$1"
+}
+
+case $GRE_KA_REPO in
+*[[:space:]]*) verdict 2 none no "the repository path contains whitespace" ;;
+esac
+
+# --- Kernel and initramfs ---------------------------------------------------
+if [ "$kernel" = debug ] && ! debug_kernel_ready; then
+	info "building the debug kernel first"
+	"$GRE_KA_REPO/scripts/vm/build-debug-kernel.sh" >&2 ||
+		verdict 2 none no "building the debug kernel failed"
+fi
+image=$(kernel_image "$kernel") && [ -f "$image" ] ||
+	verdict 2 none no "no $kernel kernel installed (run scripts/deps.sh)"
+if [ "$kernel" = debug ]; then
+	initrd=$("$GRE_KA_REPO/scripts/vm/mkinitramfs.sh" none)
+else
+	initrd=$("$GRE_KA_REPO/scripts/vm/mkinitramfs.sh" "$(kernel_release "$kernel")")
+fi || verdict 2 none no "building the initramfs failed"
+command -v qemu-system-x86_64 >/dev/null ||
+	verdict 2 none no "qemu-system-x86_64 missing (run scripts/deps.sh)"
+
+# --- The job ----------------------------------------------------------------
+{
+	echo '#!/bin/bash'
+	echo "# written by scripts/vm/run.sh"
+	echo 'export GRE_KA_KO=${GRE_KA_KO:-$GRE_KA_REPO/.build/$GRE_KA_KERNEL/gre_ka.ko}'
+	printf 'cd %q || exit 1\n' "$GRE_KA_REPO"
+	printf 'exec'
+	printf ' %q' "$@"
+	echo
+} >"$out/job.sh"
+chmod +x "$out/job.sh"
+
+# The guest stops the job early enough to collect its logs before the host's
+# hard timeout: kmemleak scans on the debug kernel take a while.
+margin=$([ "$kernel" = debug ] && echo 90 || echo 20)
+guest_timeout=$((timeout > margin + 10 ? timeout - margin : 10))
+
+cmdline="console=ttyS0 printk.time=1 log_buf_len=4M panic=-1 panic_on_warn=1"
+cmdline+=" oops=panic reboot=t mitigations=off"
+[ "$kernel" = debug ] && cmdline+=" kmemleak=on pci=noacpi"
+cmdline+=" gre_ka_repo=$GRE_KA_REPO gre_ka_kernel=$kernel gre_ka_timeout=$guest_timeout"
+
+qemu=(
+	qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$mem"
+	-nodefaults -no-user-config -display none -no-reboot
+	-serial "file:$out/console.log"
+	-kernel "$image" -initrd "$initrd" -append "$cmdline"
+	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+	-virtfs "local,path=$GRE_KA_REPO,mount_tag=repo,security_model=none,readonly=on"
+	-virtfs "local,path=$out,mount_tag=out,security_model=none"
+)
+
+: >"$out/console.log"
+tail_pid=
+if [ "$quiet" = 0 ]; then
+	tail -n +1 -f "$out/console.log" >&2 &
+	tail_pid=$!
+fi
+start=$(date +%s)
+timeout --kill-after=10 "$timeout" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1
+qemu_rc=$?
+elapsed=$(($(date +%s) - start))
+if [ -n "$tail_pid" ]; then
+	sleep 0.3
+	kill "$tail_pid" 2>/dev/null
+	wait "$tail_pid" 2>/dev/null
+fi
+echo "qemu exit $qemu_rc after $elapsed s" >>"$out/qemu.log"
+
+# --- Verdict ----------------------------------------------------------------
+# Kernel splats (scripts/vm/splat-patterns), searched in dmesg, kmemleak's
+# report and those console lines that the kernel printed (timestamped; the
+# job's own output is not).
+splat_re=$(grep -vE '^(#|$)' "$GRE_KA_REPO/scripts/vm/splat-patterns" | paste -sd'|')
+splat=$(
+	{
+		grep -aE '^\[ *[0-9]+\.[0-9]+\]' "$out/console.log"
+		cat "$out/dmesg" "$out/kmemleak" 2>/dev/null
+	} | grep -aE -m1 "$splat_re" | tr -d '\r' | cut -c1-200
+)
+
+status=
+[ -f "$out/status" ] && status=$(tr -dc 0-9 <"$out/status")
+
+if [ -z "$status" ]; then
+	if [ ! -f "$out/booted" ] && [ -n "$splat" ]; then
+		verdict 2 none yes "the guest did not boot: $splat"
+	elif [ -n "$splat" ]; then
+		verdict 3 none yes "kernel splat, the job did not finish: $splat"
+	elif [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
+		verdict 2 none no "timeout: killed the VM after $timeout s (see $out/console.log)"
+	elif [ "$qemu_rc" != 0 ]; then
+		verdict 2 none no "qemu failed ($qemu_rc): $(grep -v '^qemu exit' "$out/qemu.log" | tail -n 1)"
+	elif [ ! -f "$out/booted" ]; then
+		verdict 2 none no "the guest did not boot (see $out/console.log)"
+	else
+		verdict 2 none no "the guest stopped before the job finished (see $out/console.log)"
+	fi
+fi
+
+if [ "$status" != 0 ]; then
+	why="the job failed with status $status"
+	[ "$status" = 124 ] && why="the job timed out in the guest after $guest_timeout s"
+	[ -n "$splat" ] && verdict 1 fail yes "$why; kernel splat too: $splat"
+	verdict 1 fail no "$why (see $out/job.log)"
+fi
+[ -n "$splat" ] && verdict 3 pass yes "the job passed but the kernel splatted: $splat"
+verdict 0 pass no "ok in $elapsed s"
