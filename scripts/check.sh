@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The whole test suite (make check): static checks, then for each test
+# kernel a W=1 module build and one VM running every VM test (on the debug
+# kernel the KUnit suites first).
+#
+# Usage: scripts/check.sh
+# Environment, to narrow a developer run:
+#   KERNELS="6.1 6.12 debug"  kernels to test on (default: all three)
+#   TESTS="t-00-basic ..."    VM tests to run (default: all scripts/tests/t-*)
+#   STATIC=0                  leave out the static checks
+#   GRE_KA_CHECK_OUT=DIR      where logs go (default: out/check)
+#
+# Each of these is one test, printed as "PASS name" or "FAIL name (why)":
+#   setup/deps, setup/debug-kernel          installing and building what runs
+#   static/checkpatch                       checkpatch --strict, no findings
+#   static/sparse-6.1, static/sparse-6.12   sparse, no output at all
+#   <kernel>/build-w1                       W=1 module build, no warnings
+#   debug/kunit                             KUnit suites, no failed case
+#   <kernel>/t-NAME                         each VM test
+#   <kernel>/vm                             the VM ran to the end and the
+#                                           kernel showed no splat
+# The last line is "N passed, N failed"; the exit status is 0 only if none
+# failed. Infrastructure failures (missing kernel, qemu error, timeout) are
+# failures, never skips.
+set -uo pipefail
+
+cd "$(dirname "$0")/.." || exit 2
+. scripts/vm/common.sh
+
+KERNELS=${KERNELS:-6.1 6.12 debug}
+TESTS=${TESTS:-}
+STATIC=${STATIC:-1}
+out=${GRE_KA_CHECK_OUT:-$GRE_KA_REPO/out/check}
+mkdir -p "$out" && out=$(cd "$out" && pwd) || exit 2
+rm -rf "$out"/{6.1,6.12,debug} "$out"/*.log "$out"/*.stderr
+
+passed=0
+failed=0
+failures=()
+result() {
+	# result NAME PASS|FAIL [REASON]
+	if [ "$2" = PASS ]; then
+		passed=$((passed + 1))
+		echo "PASS $1"
+	else
+		failed=$((failed + 1))
+		failures+=("$1${3:+ ($3)}")
+		echo "FAIL $1${3:+ ($3)}"
+	fi
+}
+note() {
+	echo "# $*"
+}
+
+for k in $KERNELS; do
+	valid_kernel "$k" || {
+		result "setup/kernels" FAIL "unknown kernel '$k' in KERNELS (6.1, 6.12, debug)"
+		echo "$passed passed, $failed failed"
+		exit 1
+	}
+done
+
+# --- Setup ------------------------------------------------------------------
+if scripts/deps.sh >"$out/deps.log" 2>&1; then
+	result setup/deps PASS
+else
+	result setup/deps FAIL "$(tail -n 1 "$out/deps.log")"
+fi
+
+# The debug kernel's tree also provides checkpatch.pl and kunit.py.
+need_debug=0
+[ "$STATIC" = 1 ] && need_debug=1
+[[ " $KERNELS " == *" debug "* ]] && need_debug=1
+debug_ok=0
+if [ "$need_debug" = 1 ]; then
+	debug_kernel_ready || note "building the debug kernel (about 10 min on 2 cores; cached afterwards)"
+	start=$(date +%s)
+	if scripts/vm/build-debug-kernel.sh >"$out/debug-kernel.log" 2>&1; then
+		result setup/debug-kernel PASS
+		debug_ok=1
+	else
+		result setup/debug-kernel FAIL "see $out/debug-kernel.log"
+	fi
+	[ $(($(date +%s) - start)) -gt 10 ] && note "debug kernel: $(($(date +%s) - start)) s"
+fi
+tree=$(debug_kernel_tree)
+
+# --- Static checks ------------------------------------------------------------
+build_ok=()
+build_module() {
+	# build_module KERNEL: the W=1 build test for one kernel.
+	local k=$1
+	local log=$out/build-w1-$k.log
+	if scripts/vm/build-module.sh "$k" >"$log" 2>&1; then
+		result "$k/build-w1" PASS
+		build_ok+=("$k")
+	else
+		result "$k/build-w1" FAIL "$(grep -m1 -iE 'warning:|error|no kernel|failed' "$log" | cut -c1-150)"
+	fi
+}
+
+if [ "$STATIC" = 1 ]; then
+	files=$(git ls-files -co --exclude-standard |
+		grep -E '^([^/]+\.[ch]|include/.+\.[ch]|kunit/.+\.[ch])$')
+	if [ "$debug_ok" != 1 ]; then
+		result static/checkpatch FAIL "no debug kernel tree for checkpatch.pl"
+	elif [ -z "$files" ]; then
+		result static/checkpatch FAIL "no C sources found"
+	else
+		# Ignored: LINUX_VERSION_CODE -- "code should be for the version to
+		# which it is merged" is for in-tree code; an out-of-tree module
+		# that builds on several kernels needs version tests (kept in
+		# include/gre_ka_compat.h).
+		# shellcheck disable=SC2086 # file names have no spaces
+		if perl "$tree/scripts/checkpatch.pl" --strict --no-tree --show-types \
+			--ignore LINUX_VERSION_CODE -f $files >"$out/checkpatch.log" 2>&1; then
+			result static/checkpatch PASS
+		else
+			n=$(grep -cE '^(ERROR|WARNING|CHECK):' "$out/checkpatch.log")
+			result static/checkpatch FAIL "$n findings: $(grep -m1 -E '^(ERROR|WARNING|CHECK):' "$out/checkpatch.log" | cut -c1-120)"
+		fi
+	fi
+	for k in 6.1 6.12; do
+		if scripts/vm/build-module.sh --sparse "$k" >"$out/sparse-$k.log" 2>&1; then
+			result "static/sparse-$k" PASS
+		else
+			result "static/sparse-$k" FAIL "$(sed -n 2p "$out/sparse-$k.log" | cut -c1-150)"
+		fi
+	done
+	for k in 6.1 6.12; do
+		build_module "$k"
+	done
+fi
+
+# --- VM tests -----------------------------------------------------------------
+if [ -n "$TESTS" ]; then
+	# shellcheck disable=SC2206 # split on purpose
+	tests=($TESTS)
+	tests=("${tests[@]%.sh}")
+else
+	tests=()
+	for f in scripts/tests/t-*.sh; do
+		[ -e "$f" ] || continue
+		f=${f##*/}
+		tests+=("${f%.sh}")
+	done
+fi
+
+# test_timeout NAME: seconds run-all.sh allows the test (before scaling).
+test_timeout() {
+	local t
+	t=$(sed -n 's/^# timeout: *\([0-9][0-9]*\).*/\1/p' "scripts/tests/$1.sh" 2>/dev/null | head -n 1)
+	echo "${t:-${TEST_TIMEOUT:-120}}"
+}
+
+for k in $KERNELS; do
+	kout=$out/$k
+	mkdir -p "$kout"
+	if [[ " ${build_ok[*]} " != *" $k "* ]] && [ ! -f "$out/build-w1-$k.log" ]; then
+		build_module "$k"
+	fi
+	if [[ " ${build_ok[*]} " != *" $k "* ]]; then
+		[ "$k" = debug ] && result debug/kunit FAIL "module build failed"
+		for t in "${tests[@]}"; do
+			result "$k/$t" FAIL "not run: module build failed"
+		done
+		result "$k/vm" FAIL "not run: module build failed"
+		continue
+	fi
+
+	scale=1
+	[ "$k" = debug ] && scale=3
+	budget=120
+	[ "$k" = debug ] && budget=$((budget + 300))
+	for t in "${tests[@]}"; do
+		budget=$((budget + $(test_timeout "$t") * scale + 10))
+	done
+	job=(scripts/vm/check-job.sh)
+	[ "$k" = debug ] && job+=(--kunit)
+	note "$k: booting a VM for ${#tests[@]} tests (timeout $budget s), logs in $kout"
+	start=$(date +%s)
+	scripts/vm/run.sh -q --kernel "$k" --out "$kout" --timeout "$budget" -- \
+		"${job[@]}" "${tests[@]}" 2>"$out/run-$k.stderr"
+	vm_rc=$?
+	note "$k: VM finished in $(($(date +%s) - start)) s (run.sh exit $vm_rc)"
+	vm_reason=$(sed -n 's/^reason=//p' "$kout/verdict" 2>/dev/null)
+	vm_splat=$(sed -n 's/^splat=//p' "$kout/verdict" 2>/dev/null)
+	[ -n "$vm_reason" ] || vm_reason="run.sh failed: $(tail -n 1 "$out/run-$k.stderr")"
+
+	if [ "$k" = debug ]; then
+		if [ ! -s "$kout/kunit.log" ]; then
+			result debug/kunit FAIL "no KUnit output ($vm_reason)"
+		elif why=$(scripts/vm/kunit-verdict.sh "$kout/kunit.log" "$kout/kunit.parsed"); then
+			result debug/kunit PASS
+			note "debug/kunit: $why"
+		else
+			result debug/kunit FAIL "$why"
+		fi
+	fi
+
+	for t in "${tests[@]}"; do
+		line=$(grep -m1 "^$t " "$kout/results" 2>/dev/null)
+		case $line in
+		"$t PASS") result "$k/$t" PASS ;;
+		"$t FAIL"*) result "$k/$t" FAIL "${line#"$t FAIL "}" ;;
+		*) result "$k/$t" FAIL "did not run: $vm_reason" ;;
+		esac
+	done
+
+	vm_status=$(sed -n 's/^status=//p' "$kout/verdict" 2>/dev/null)
+	if [ "$vm_rc" = 1 ] && [ "$vm_status" = 124 ]; then
+		result "$k/vm" FAIL "$vm_reason"
+	elif [ "$vm_rc" = 0 ] || { [ "$vm_rc" = 1 ] && [ "$vm_splat" = no ]; }; then
+		result "$k/vm" PASS
+	else
+		result "$k/vm" FAIL "$vm_reason"
+	fi
+done
+
+if [ "$failed" -gt 0 ]; then
+	note "failed:"
+	for f in "${failures[@]}"; do
+		note "  $f"
+	done
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
