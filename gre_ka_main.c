@@ -17,6 +17,7 @@
 #include <linux/random.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 #include <net/ip_tunnels.h>
 
 #include "gre_ka.h"
@@ -39,6 +40,9 @@ static DEFINE_HASHTABLE(gre_ka_tunnels, 8);
 
 /* Set under RTNL at module exit so that no late event attaches again. */
 static bool gre_ka_exiting;
+
+static void gre_ka_refresh_fn(struct work_struct *work);
+static DECLARE_WORK(gre_ka_refresh_work, gre_ka_refresh_fn);
 
 static bool gre_ka_is_ipgre(const struct net_device *dev)
 {
@@ -258,6 +262,31 @@ static void gre_ka_params_refresh(struct gre_ka_tunnel *ka)
 	}
 }
 
+/*
+ * ip_gre's SIOCCHGTUNNEL and changelink raise NETDEV_CHANGE from
+ * ip_tunnel_update() but copy the new key/csum/seq flags only afterwards,
+ * still under RTNL. The netlink path raises a second NETDEV_CHANGE once
+ * they are in place; the ioctl path does not. So every NETDEV_CHANGE also
+ * queues a second look, which takes RTNL and therefore runs after the
+ * change that queued it is complete. It walks the table rather than owning
+ * a work item per tunnel, so detach never has to cancel work that may be
+ * waiting for the RTNL that detach holds.
+ */
+static void gre_ka_refresh_fn(struct work_struct *work)
+{
+	struct gre_ka_tunnel *ka;
+	int bkt;
+
+	rtnl_lock();
+	hash_for_each(gre_ka_tunnels, bkt, ka, node) {
+		if (ka->refresh_pending) {
+			ka->refresh_pending = false;
+			gre_ka_params_refresh(ka);
+		}
+	}
+	rtnl_unlock();
+}
+
 static int gre_ka_attach(struct net_device *dev)
 {
 	struct gre_ka_tunnel *ka;
@@ -376,8 +405,11 @@ static int gre_ka_netdev_event(struct notifier_block *nb, unsigned long event,
 			gre_ka_dev_down(ka);
 		break;
 	case NETDEV_CHANGE:
-		if (ka)
-			gre_ka_params_refresh(ka);
+		if (!ka)
+			break;
+		gre_ka_params_refresh(ka);
+		ka->refresh_pending = true;
+		schedule_work(&gre_ka_refresh_work);
 		break;
 	}
 	return NOTIFY_DONE;
@@ -425,6 +457,8 @@ static void __exit gre_ka_exit(void)
 	rtnl_unlock();
 
 	unregister_netdevice_notifier(&gre_ka_notifier);
+	/* Finds the table empty if it runs; must not outlive the module. */
+	cancel_work_sync(&gre_ka_refresh_work);
 }
 
 module_init(gre_ka_init);

@@ -61,6 +61,7 @@ struct gre_ka_tunnel {
 	struct kobject kobj;		/* keepalive/ */
 	struct nf_hook_ops hook;
 	bool hook_registered;		/* RTNL */
+	bool refresh_pending;		/* RTNL */
 	struct hrtimer timer;
 
 	/*

@@ -1,0 +1,85 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 120
+#
+# The sysfs ABI: every file of the DESIGN table exists with its mode;
+# bad writes fail with the right errno, log one line and change nothing;
+# unsupported tunnels (no remote, collect_md, iseq) refuse enabling.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ka.sh"
+
+KA=/sys/class/net/gre1/keepalive
+
+# write_err NS DEV FILE VALUE: the error text of a write (bash says
+# "...: write error: <strerror>"), or "ok".
+write_err() {
+	ip netns exec "$1" bash -c 'echo "$1" > "$2" && echo ok' bash "$4" \
+		"/sys/class/net/$2/keepalive/$3" 2>&1 | sed 's/.*: //'
+}
+
+# bad_write FILE VALUE ERRTEXT: fails with ERRTEXT, one log line, no change.
+bad_write() {
+	local file=$1 val=$2 err=$3 before after lines0 lines1
+	before=$(ka_get r1 gre1 "$file")
+	lines0=$(dmesg | grep -c "gre1: keepalive: $file:")
+	check_eq "$file=$val fails: $err" "$err" "$(write_err r1 gre1 "$file" "$val")"
+	after=$(ka_get r1 gre1 "$file")
+	check_eq "$file=$val changes nothing" "$before" "$after"
+	lines1=$(dmesg | grep -c "gre1: keepalive: $file:")
+	check_eq "$file=$val logs one line" $((lines0 + 1)) "$lines1"
+}
+
+check "two routers" topo_two_routers
+check "module loads" load_module
+
+for f in enabled period_ms retries up_count reflect auth; do
+	check_eq "$f is rw" "-rw-r--r--" "$(ns_exec r1 stat -c %A $KA/$f)"
+done
+for f in state counter last_change_ms; do
+	check_eq "$f is ro" "-r--r--r--" "$(ns_exec r1 stat -c %A $KA/$f)"
+done
+for f in tx rx rx_invalid reflected reflect_dropped down_transitions \
+	up_transitions rtt_last_us rtt_min_us rtt_avg_us rtt_max_us; do
+	check_eq "statistics/$f is ro" "-r--r--r--" \
+		"$(ns_exec r1 stat -c %A $KA/statistics/$f)"
+done
+check_eq "defaults" "0 10000 3 1 1 1 disabled 0" \
+	"$(for f in enabled period_ms retries up_count reflect auth state counter; do ka_get r1 gre1 $f; done | paste -sd' ')"
+
+bad_write period_ms 9 "Numerical result out of range"
+bad_write period_ms 32767001 "Numerical result out of range"
+bad_write period_ms abc "Invalid argument"
+bad_write period_ms -1 "Invalid argument"
+bad_write retries 0 "Numerical result out of range"
+bad_write retries 256 "Numerical result out of range"
+bad_write up_count 0 "Numerical result out of range"
+bad_write up_count 256 "Numerical result out of range"
+bad_write enabled 2 "Numerical result out of range"
+bad_write reflect 2 "Numerical result out of range"
+bad_write auth yes "Invalid argument"
+
+check "period_ms=10 accepted" ka_set r1 gre1 period_ms 10
+check "period_ms=32767000 accepted" ka_set r1 gre1 period_ms 32767000
+check "retries=255 accepted" ka_set r1 gre1 retries 255
+check "up_count=255 accepted" ka_set r1 gre1 up_count 255
+check_eq "values read back" "32767000 255 255" \
+	"$(ka_get r1 gre1 period_ms) $(ka_get r1 gre1 retries) $(ka_get r1 gre1 up_count)"
+check_fail "state is read-only" ka_set r1 gre1 state up
+check_fail "counter is read-only" ka_set r1 gre1 counter 0
+check_fail "statistics are read-only" ka_set r1 gre1 statistics/tx 0
+
+# Unsupported tunnels.
+check "tunnel without a remote" ip -n r1 link add gre7 type gre local "$R1_UL"
+check "collect_md tunnel" ip -n r1 link add gre8 type gre external
+check "tunnel with iseq" ip -n r1 link add gre9 type gre local "$R1_UL" remote 198.51.100.9 iseq
+for t in gre7 gre8 gre9; do
+	check_eq "$t: enabling fails" "Operation not supported" \
+		"$(write_err r1 $t enabled 1)"
+	check_eq "$t: stays disabled" disabled "$(ka_get r1 $t state)"
+done
+check "reason logged: no remote" sh -c 'dmesg | grep -q "gre7: keepalive: cannot enable: the tunnel has no remote address"'
+check "reason logged: collect_md" sh -c 'dmesg | grep -q "gre8: keepalive: cannot enable: collect_md"'
+check "reason logged: iseq" sh -c 'dmesg | grep -q "gre9: keepalive: cannot enable: input sequencing"'
+check "gretap devices are not attached" sh -c \
+	'ip -n r1 link add gt1 type gretap local 198.51.100.1 remote 198.51.100.2 && ! ip netns exec r1 test -e /sys/class/net/gt1/keepalive'
+test_done
