@@ -117,11 +117,19 @@ enum gre_ka_verdict gre_ka_trailer_check(const struct gre_ka_trailer *tr,
 	return GRE_KA_REPLY_OK;
 }
 
+/* A fresh start: up, trusted, no dampening. */
 void gre_ka_fsm_reset(struct gre_ka_fsm *fsm)
 {
 	fsm->counter = 0;
 	fsm->streak = 0;
+	fsm->stable = GRE_KA_STABLE_REPLIES;
+	fsm->penalty = 0;
 	fsm->down = false;
+}
+
+u32 gre_ka_fsm_up_needed(const struct gre_ka_fsm *fsm, u32 up_count)
+{
+	return up_count << fsm->penalty;
 }
 
 /*
@@ -138,6 +146,9 @@ enum gre_ka_transition gre_ka_fsm_tick(struct gre_ka_fsm *fsm, u32 retries)
 		fsm->streak = 0;
 	if (!fsm->down && fsm->counter >= retries) {
 		fsm->down = true;
+		if (fsm->stable < GRE_KA_STABLE_REPLIES &&
+		    fsm->penalty < GRE_KA_PENALTY_MAX)
+			fsm->penalty++;
 		t = GRE_KA_GO_DOWN;
 	}
 	if (fsm->counter < U32_MAX)
@@ -146,15 +157,21 @@ enum gre_ka_transition gre_ka_fsm_tick(struct gre_ka_fsm *fsm, u32 retries)
 }
 
 /* Called for each valid reply. */
-enum gre_ka_transition gre_ka_fsm_reply(struct gre_ka_fsm *fsm, u32 up_needed)
+enum gre_ka_transition gre_ka_fsm_reply(struct gre_ka_fsm *fsm, u32 up_count)
 {
 	fsm->counter = 0;
-	if (!fsm->down)
+	if (!fsm->down) {
+		if (fsm->stable < U32_MAX)
+			fsm->stable++;
+		if (fsm->penalty && !(fsm->stable % GRE_KA_STABLE_REPLIES))
+			fsm->penalty--;
 		return GRE_KA_STAY;
-	if (++fsm->streak < up_needed)
+	}
+	if (++fsm->streak < gre_ka_fsm_up_needed(fsm, up_count))
 		return GRE_KA_STAY;
 	fsm->down = false;
 	fsm->streak = 0;
+	fsm->stable = 0;
 	return GRE_KA_GO_UP;
 }
 

@@ -216,6 +216,7 @@ static struct gre_ka_num_attr gre_ka_num_##_name = {			\
 }
 
 GRE_KA_NUM(counter, ka->fsm.counter, 1);
+GRE_KA_NUM(up_needed, gre_ka_fsm_up_needed(&ka->fsm, ka->up_count), 1);
 GRE_KA_NUM(last_change_ms, ktime_get_ns() - ka->last_change_ns,
 	   NSEC_PER_MSEC);
 GRE_KA_NUM(tx, ka->stats.tx, 1);
@@ -239,6 +240,7 @@ static struct attribute *gre_ka_attrs[] = {
 	&gre_ka_conf_auth.attr.attr,
 	&gre_ka_attr_state.attr,
 	&gre_ka_num_counter.attr.attr,
+	&gre_ka_num_up_needed.attr.attr,
 	&gre_ka_num_last_change_ms.attr.attr,
 	NULL,
 };

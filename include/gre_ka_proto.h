@@ -74,12 +74,25 @@ enum gre_ka_verdict gre_ka_trailer_check(const struct gre_ka_trailer *tr,
 					 u64 window_ns);
 
 /*
+ * Flap dampening, in the spirit of OpenBSD's hold state: a down transition
+ * fewer than GRE_KA_STABLE_REPLIES answered keepalives after the line came
+ * up is a flap, and doubles the replies needed to come back up (up_count x
+ * 2^penalty, at most x16); every GRE_KA_STABLE_REPLIES answered keepalives
+ * in a row while up halve it again.
+ */
+#define GRE_KA_STABLE_REPLIES	10
+#define GRE_KA_PENALTY_MAX	4
+
+/*
  * The line-protocol state machine. counter: keepalives sent since the last
- * valid reply; streak: valid replies in a row while down.
+ * valid reply; streak: valid replies in a row while down; stable: valid
+ * replies since the line last came up; penalty: flap dampening level.
  */
 struct gre_ka_fsm {
 	u32 counter;
 	u32 streak;
+	u32 stable;
+	u32 penalty;
 	bool down;
 };
 
@@ -91,7 +104,8 @@ enum gre_ka_transition {
 
 void gre_ka_fsm_reset(struct gre_ka_fsm *fsm);
 enum gre_ka_transition gre_ka_fsm_tick(struct gre_ka_fsm *fsm, u32 retries);
-enum gre_ka_transition gre_ka_fsm_reply(struct gre_ka_fsm *fsm, u32 up_needed);
+enum gre_ka_transition gre_ka_fsm_reply(struct gre_ka_fsm *fsm, u32 up_count);
+u32 gre_ka_fsm_up_needed(const struct gre_ka_fsm *fsm, u32 up_count);
 
 /* Round-trip times in nanoseconds; avg is smoothed like TCP's srtt. */
 struct gre_ka_rtt {

@@ -280,7 +280,57 @@ static void fsm_counter_saturates(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fsm.counter, U32_MAX);
 }
 
+/* Take the line down and bring it back with as many replies as needed. */
+static u32 flap(struct kunit *test, struct gre_ka_fsm *fsm, u32 up_count)
+{
+	u32 replies = 0;
+
+	while (gre_ka_fsm_tick(fsm, 1) != GRE_KA_GO_DOWN)
+		;
+	do {
+		gre_ka_fsm_tick(fsm, 1);
+		replies++;
+		KUNIT_ASSERT_LE(test, replies, 1000u);
+	} while (gre_ka_fsm_reply(fsm, up_count) != GRE_KA_GO_UP);
+	return replies;
+}
+
+static void fsm_dampening(struct kunit *test)
+{
+	struct gre_ka_fsm fsm;
+	int i;
+
+	gre_ka_fsm_reset(&fsm);
+	/* A first outage after a stable start is no flap. */
+	KUNIT_EXPECT_EQ(test, flap(test, &fsm, 1), 1);
+	/* Each flap doubles the replies needed, up to x16. */
+	KUNIT_EXPECT_EQ(test, flap(test, &fsm, 1), 2);
+	KUNIT_EXPECT_EQ(test, flap(test, &fsm, 1), 4);
+	KUNIT_EXPECT_EQ(test, flap(test, &fsm, 3), 24);
+	KUNIT_EXPECT_EQ(test, flap(test, &fsm, 1), 16);
+	KUNIT_EXPECT_EQ(test, flap(test, &fsm, 1), 16);
+	KUNIT_EXPECT_EQ(test, gre_ka_fsm_up_needed(&fsm, 1), 16);
+
+	/* Every GRE_KA_STABLE_REPLIES answered keepalives halve it. */
+	for (i = 0; i < GRE_KA_STABLE_REPLIES - 1; i++) {
+		gre_ka_fsm_tick(&fsm, 1);
+		gre_ka_fsm_reply(&fsm, 1);
+	}
+	KUNIT_EXPECT_EQ(test, gre_ka_fsm_up_needed(&fsm, 1), 16);
+	gre_ka_fsm_tick(&fsm, 1);
+	gre_ka_fsm_reply(&fsm, 1);
+	KUNIT_EXPECT_EQ(test, gre_ka_fsm_up_needed(&fsm, 1), 8);
+	for (i = 0; i < 3 * GRE_KA_STABLE_REPLIES; i++) {
+		gre_ka_fsm_tick(&fsm, 1);
+		gre_ka_fsm_reply(&fsm, 1);
+	}
+	KUNIT_EXPECT_EQ(test, gre_ka_fsm_up_needed(&fsm, 1), 1);
+	/* Down after a stable stretch: no new penalty. */
+	KUNIT_EXPECT_EQ(test, flap(test, &fsm, 1), 1);
+}
+
 static struct kunit_case fsm_cases[] = {
+	KUNIT_CASE(fsm_dampening),
 	KUNIT_CASE(fsm_goes_down),
 	KUNIT_CASE(fsm_reply_keeps_up),
 	KUNIT_CASE(fsm_up_count),

@@ -1,15 +1,58 @@
 # SPDX-License-Identifier: GPL-2.0
 # Keepalive helpers for guest tests; source after lib.sh.
 
-# ka_get NS DEV FILE: print keepalive/FILE (statistics/X allowed).
-ka_get() {
-	ip netns exec "$1" cat "/sys/class/net/$2/keepalive/$3"
+# Reading sysfs through `ip netns exec` costs a mount namespace and a
+# sysfs mount per read, which on the debug kernel under emulation is most
+# of a test's run time. Instead each netns gets one sysfs mounted (from
+# inside it, so it shows that netns's devices) under /run/gre_ka-sys/NS,
+# and files are read and written with shell builtins. Such a mount pins its
+# netns: delete namespaces with ns_delete, which unmounts first.
+_KA_SYS_ROOT=/run/gre_ka-sys
+
+# ka_sys NS: make sure $_KA_SYS_ROOT/NS is NS's sysfs. (Whether it is
+# mounted is read off the directory, not kept in a variable, because most
+# callers run in command substitutions, i.e. subshells.)
+ka_sys() {
+	[ -d "$_KA_SYS_ROOT/$1/class" ] && return 0
+	mkdir -p "$_KA_SYS_ROOT/$1" &&
+		nsenter --net="/run/netns/$1" mount -t sysfs sysfs "$_KA_SYS_ROOT/$1"
 }
 
-# ka_set NS DEV FILE VALUE: write it; fails like the write did.
+# ns_delete NS: unmount its sysfs, then delete it.
+ns_delete() {
+	if [ -d "$_KA_SYS_ROOT/$1/class" ]; then
+		umount "$_KA_SYS_ROOT/$1" || return 1
+	fi
+	ip netns del "$1"
+}
+
+_ka_cleanup() {
+	local d
+	for d in "$_KA_SYS_ROOT"/*; do
+		[ -d "$d/class" ] && umount "$d" 2>/dev/null
+	done
+	cleanup
+}
+trap _ka_cleanup EXIT
+
+# sys_read NS PATH (relative to /sys): print the file, fail like the read.
+sys_read() {
+	local v
+	ka_sys "$1" || return 1
+	read -r v <"$_KA_SYS_ROOT/$1/$2" || return 1
+	echo "$v"
+}
+
+# ka_get NS DEV FILE: print keepalive/FILE (statistics/X allowed).
+ka_get() {
+	sys_read "$1" "class/net/$2/keepalive/$3"
+}
+
+# ka_set NS DEV FILE VALUE: write it; fails like the write did, and bash
+# says why ("...: write error: Numerical result out of range").
 ka_set() {
-	ip netns exec "$1" bash -c 'echo "$1" > "/sys/class/net/$2/keepalive/$3"' \
-		bash "$4" "$2" "$3"
+	ka_sys "$1" || return 1
+	echo "$4" >"$_KA_SYS_ROOT/$1/class/net/$2/keepalive/$3"
 }
 
 # ka_stat NS DEV NAME
@@ -19,14 +62,30 @@ ka_stat() {
 
 # ka_state_is NS DEV STATE
 ka_state_is() {
-	[ "$(ka_get "$1" "$2" state 2>/dev/null)" = "$3" ]
+	local v
+	ka_sys "$1" || return 1
+	read -r v <"$_KA_SYS_ROOT/$1/class/net/$2/keepalive/state" 2>/dev/null &&
+		[ "$v" = "$3" ]
 }
 
 # ka_stat_ge NS DEV NAME MIN
 ka_stat_ge() {
 	local v
-	v=$(ka_stat "$1" "$2" "$3" 2>/dev/null) || return 1
-	[ "$v" -ge "$4" ]
+	ka_sys "$1" || return 1
+	read -r v <"$_KA_SYS_ROOT/$1/class/net/$2/keepalive/statistics/$3" 2>/dev/null &&
+		[ "$v" -ge "$4" ]
+}
+
+# has_carrier NS DEV / has_no_carrier NS DEV, as in lib.sh but forkless.
+has_carrier() {
+	local v
+	ka_sys "$1" || return 1
+	read -r v <"$_KA_SYS_ROOT/$1/class/net/$2/carrier" 2>/dev/null && [ "$v" = 1 ]
+}
+has_no_carrier() {
+	local v
+	ka_sys "$1" || return 1
+	read -r v <"$_KA_SYS_ROOT/$1/class/net/$2/carrier" 2>/dev/null && [ "$v" = 0 ]
 }
 
 # no_carrier_shown NS DEV: `ip link` shows NO-CARRIER
@@ -59,4 +118,15 @@ now_ms() {
 	s=$(cat /proc/uptime)
 	s=${s%% *}
 	echo $(( ${s%.*} * 1000 + 10#${s#*.} * 10 ))
+}
+
+# static_neigh: pin r1's and r2's underlay neighbour entries, so that
+# cutting the path does not also fail ARP (whose recovery after a repair
+# takes seconds and releases queued keepalives in a burst).
+static_neigh() {
+	local m1 m2
+	m1=$(ip netns exec r1 cat /sys/class/net/eth0/address) &&
+		m2=$(ip netns exec r2 cat /sys/class/net/eth0/address) &&
+		ip -n r1 neigh replace "$R2_UL" lladdr "$m2" dev eth0 nud permanent &&
+		ip -n r2 neigh replace "$R1_UL" lladdr "$m1" dev eth0 nud permanent
 }

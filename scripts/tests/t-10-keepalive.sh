@@ -13,6 +13,7 @@ PERIOD=200
 RETRIES=3
 
 check "two routers with a GRE tunnel" topo_two_routers
+check "static neighbours" static_neigh
 check "module loads" load_module
 check "keepalive directory exists" ns_exec r1 test -d /sys/class/net/gre1/keepalive/statistics
 check_eq "disabled by default" disabled "$(ka_get r1 gre1 state)"
@@ -37,8 +38,11 @@ check "data still flows over the tunnel" ping_ok r1 "$R2_IN"
 # have been in flight), no later than (retries + 1) x period. The moment of
 # the transition is the kernel's (last_change_ms), not when we polled it;
 # 300 ms of slack cover timer latency on an emulated CPU.
+# Cutting only r1's side is one command, so the moment of the cut is known
+# closely even on a slow debug kernel; with no keepalives reaching r2 there
+# is nothing for it to answer.
 t_lo=$(now_ms)
-check "cut the path" path_cut
+check "cut the path" ns_exec r1 tc qdisc replace dev eth0 root netem loss 100%
 t_hi=$(now_ms)
 check "line protocol goes down" \
 	wait_for 10 "state down" ka_state_is r1 gre1 down
@@ -57,15 +61,16 @@ check "keepalives keep going out while down" \
 check_eq "still down" down "$(ka_get r1 gre1 state)"
 
 t_lo=$(now_ms)
-check "repair the path" path_repair
+check "repair the path" ns_exec r1 tc qdisc del dev eth0 root
+t_hi=$(now_ms)
 check "line protocol comes back up" \
 	wait_for 10 "state up" ka_state_is r1 gre1 up
 age=$(ka_get r1 gre1 last_change_ms)
-diag "up $(( $(now_ms) - age - t_lo )) ms after the repair began"
-# The first reply after the repair brings it up; the underlay may first
-# have to resolve its neighbour again (ARP failed during the cut: ~1-3 s).
-check "up within two periods of the repair, plus ARP" \
-	test $(( $(now_ms) - age - t_lo )) -le $((2 * PERIOD + 3300))
+t_up=$(( $(now_ms) - age ))
+diag "up $((t_up - t_lo)) ms after the repair began"
+# The first reply after the repair brings it up.
+check "up within two periods of the repair" \
+	test $((t_up - t_hi)) -le $((2 * PERIOD + 300))
 check "carrier on" has_carrier r1 gre1
 check "no NO-CARRIER in ip link" sh -c '! ip -n r1 link show dev gre1 | grep -q NO-CARRIER'
 check_eq "one up transition" 1 "$(ka_stat r1 gre1 up_transitions)"

@@ -40,9 +40,10 @@ check "backup link and floating static routes" setup_backup
 check "module loads" load_module
 check "keepalive on r1" ka_enable r1 gre1 $PERIOD 3
 check "keepalive on r2" ka_enable r2 gre1 $PERIOD 3
-check "both ends answered" wait_for 10 "rx on both" \
-	sh -c '[ "$(ip netns exec r1 cat /sys/class/net/gre1/keepalive/statistics/rx)" -ge 2 ] &&
-	       [ "$(ip netns exec r2 cat /sys/class/net/gre1/keepalive/statistics/rx)" -ge 2 ]'
+both_answered() {
+	ka_stat_ge r1 gre1 rx 2 && ka_stat_ge r2 gre1 rx 2
+}
+check "both ends answered" wait_for 10 "rx on both" both_answered
 check "r2 reflected r1's keepalives" ka_stat_ge r2 gre1 reflected 1
 check "primary path is the tunnel" route_via r1 $R2_LAN $R1_LAN gre1
 check "LAN to LAN ping over the tunnel" \
@@ -57,19 +58,19 @@ check "cut the tunnel's path" path_cut
 check "r1 line protocol down" wait_for 10 "r1 down" ka_state_is r1 gre1 down
 check "r2 line protocol down" wait_for 10 "r2 down" ka_state_is r2 gre1 down
 check "route fails over to the backup link" route_via r1 $R2_LAN $R1_LAN eth1
-rx_backup=$(ip netns exec r2 cat /sys/class/net/eth1/statistics/rx_packets)
+rx_backup=$(sys_read r2 class/net/eth1/statistics/rx_packets)
 check "ping works during the outage" ns_exec r1 ping -q -c3 -W1 -I $R1_LAN $R2_LAN
 check "the backup link carried it" test \
-	"$(ip netns exec r2 cat /sys/class/net/eth1/statistics/rx_packets)" -ge $((rx_backup + 3))
+	"$(sys_read r2 class/net/eth1/statistics/rx_packets)" -ge $((rx_backup + 3))
 
 check "repair the path" path_repair
 check "r1 line protocol up" wait_for 10 "r1 up" ka_state_is r1 gre1 up
 check "r2 line protocol up" wait_for 10 "r2 up" ka_state_is r2 gre1 up
 check "route fails back to the tunnel" route_via r1 $R2_LAN $R1_LAN gre1
-rx_gre=$(ip netns exec r2 cat /sys/class/net/gre1/statistics/rx_packets)
+rx_gre=$(sys_read r2 class/net/gre1/statistics/rx_packets)
 check "ping works after repair" ns_exec r1 ping -q -c3 -W1 -I $R1_LAN $R2_LAN
 check "the tunnel carried it" test \
-	"$(ip netns exec r2 cat /sys/class/net/gre1/statistics/rx_packets)" -ge $((rx_gre + 3))
+	"$(sys_read r2 class/net/gre1/statistics/rx_packets)" -ge $((rx_gre + 3))
 
 pkill -f "ping -O -i 0.1 -W1 -I $R1_LAN"
 answered=$(grep -c "bytes from" "$PING_LOG")

@@ -93,11 +93,11 @@ check "new netns r3 with a tunnel" sh -c \
 	'ip netns add r3 && ip -n r3 link add gre9 type gre local 192.0.2.1 remote 192.0.2.9 && ip -n r3 link set gre9 up'
 check_eq "new tunnel auto-enabled" 1 "$(ka_get r3 gre9 enabled)"
 check "keepalives sent from r3" wait_for 5 "tx" ka_stat_ge r3 gre9 tx 2
-check "delete netns r3 with an enabled tunnel" ip netns del r3
+check "delete netns r3 with an enabled tunnel" ns_delete r3
 check "r1 still up" wait_for 10 "rx" ka_stat_ge r1 gre1 rx 2
-check "delete netns r2 (peer) while r1 runs" ip netns del r2
+check "delete netns r2 (peer) while r1 runs" ns_delete r2
 check "r1 goes down without its peer" wait_for 10 "down" ka_state_is r1 gre1 down
-check "delete netns r1 while down" ip netns del r1
+check "delete netns r1 while down" ns_delete r1
 check "module unloads" unload_module
 check "module param out of range is refused" sh -c "! insmod '$GRE_KA_KO' period_ms=5"
 check "with one clear log line" sh -c 'dmesg | grep -q "gre_ka: period_ms=5 out of range 10..32767000"'

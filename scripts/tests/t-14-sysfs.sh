@@ -13,8 +13,12 @@ KA=/sys/class/net/gre1/keepalive
 # write_err NS DEV FILE VALUE: the error text of a write (bash says
 # "...: write error: <strerror>"), or "ok".
 write_err() {
-	ip netns exec "$1" bash -c 'echo "$1" > "$2" && echo ok' bash "$4" \
-		"/sys/class/net/$2/keepalive/$3" 2>&1 | sed 's/.*: //'
+	local e
+	if e=$({ ka_set "$@"; } 2>&1); then
+		echo ok
+	else
+		echo "${e##*: }"
+	fi
 }
 
 # bad_write FILE VALUE ERRTEXT: fails with ERRTEXT, one log line, no change.

@@ -41,6 +41,6 @@ check_eq "reflect setting survived the move" 1 "$(ka_get r2in gre1 reflect)"
 check "r1 answered across netns" rx_grows
 check "r2in gre1 counted the reflections" ka_stat_ge r2in gre1 reflected 3
 check "delete netns r2in with the tunnel in it" \
-	ip netns del r2in
+	ns_delete r2in
 check "r1 goes down" wait_for 10 "down" ka_state_is r1 gre1 down
 test_done
