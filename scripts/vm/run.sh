@@ -6,7 +6,8 @@
 #
 # Usage:
 #   scripts/vm/run.sh --kernel 6.1|6.12|debug --out DIR [--timeout SECS]
-#                     [--mem MB] [-q|--quiet] -- COMMAND [ARGS...]
+#                     [--mem MB] [--append KERNEL_ARGS] [-q|--quiet]
+#                     -- COMMAND [ARGS...]
 #
 # COMMAND runs in the guest as root, from the repository root, with
 # GRE_KA_OUT (the guest path of DIR), GRE_KA_REPO, GRE_KA_KERNEL and
@@ -40,6 +41,7 @@ kernel=
 out=
 timeout=900
 mem=
+append=
 quiet=0
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -47,6 +49,7 @@ while [ $# -gt 0 ]; do
 	--out) out=${2:-}; shift 2 || usage ;;
 	--timeout) timeout=${2:-}; shift 2 || usage ;;
 	--mem) mem=${2:-}; shift 2 || usage ;;
+	--append) append=${2:-}; shift 2 || usage ;;
 	-q | --quiet) quiet=1; shift ;;
 	--) shift; break ;;
 	*) usage ;;
@@ -120,6 +123,7 @@ guest_timeout=$((timeout > margin + 10 ? timeout - margin : 10))
 cmdline="console=ttyS0 printk.time=1 log_buf_len=4M panic=-1 panic_on_warn=1"
 cmdline+=" oops=panic reboot=t mitigations=off"
 [ "$kernel" = debug ] && cmdline+=" kmemleak=on pci=noacpi"
+[ -n "$append" ] && cmdline+=" $append"
 cmdline+=" gre_ka_repo=$GRE_KA_REPO gre_ka_kernel=$kernel gre_ka_timeout=$guest_timeout"
 
 qemu=(
@@ -139,8 +143,15 @@ if [ "$quiet" = 0 ]; then
 	tail_pid=$!
 fi
 start=$(date +%s)
-timeout --kill-after=10 "$timeout" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1
+# timeout puts itself in a process group of its own, so a signal to ours
+# would not reach qemu: stop it ourselves if we are interrupted.
+timeout --kill-after=10 "$timeout" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1 &
+qemu_pid=$!
+trap 'kill "$qemu_pid" 2>/dev/null; [ -n "$tail_pid" ] && kill "$tail_pid" 2>/dev/null' EXIT
+trap 'echo "run.sh: interrupted, stopping the VM" >&2; exit 2' INT TERM HUP
+wait "$qemu_pid"
 qemu_rc=$?
+trap - EXIT
 elapsed=$(($(date +%s) - start))
 if [ -n "$tail_pid" ]; then
 	sleep 0.3
