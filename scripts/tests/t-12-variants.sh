@@ -66,11 +66,22 @@ check_eq "gre6: up" up "$(ka_get r1in gre6 state)"
 check "gre6: r2 reflected" ka_stat_ge r2 gre6 reflected 3
 check_eq "gre1 (not enabled) saw none of it" 0 "$(ka_stat r1 gre1 rx)"
 
-check "cut the path" path_cut
+# This time the path is cut by a firewall: r1 drops all GRE it sends.
+nft_cut() {
+	ns_exec r1 nft -f - <<'NFT'
+table inet gre_ka_cut {
+	chain out {
+		type filter hook output priority 0;
+		ip protocol gre drop
+	}
+}
+NFT
+}
+check "cut the path (nftables drops r1's GRE)" nft_cut
 check "every tunnel goes down" wait_for 15 "all down" all_state r1 down
 check "gre3 carrier off" has_no_carrier r1 gre3
 check "gre6 carrier off" has_no_carrier r1in gre6
-check "repair the path" path_repair
+check "repair the path" ns_exec r1 nft delete table inet gre_ka_cut
 check "every tunnel comes back up" wait_for 15 "all up" all_state r1 up
 check "gre6 carrier on" has_carrier r1in gre6
 

@@ -53,6 +53,18 @@ for v in cisco trailer; do
 done
 check_eq "counted on gre3" 2 "$(ka_stat r2 gre3 reflected)"
 
+# A tunnel without a local address: the keepalive's source must be one of
+# the underlay's addresses.
+check "tunnel gre5 on r2 without a local address" \
+	gre_tunnel r2 gre5 any "$R1_UL" 10.255.5.2/30 key 5
+out=$(ns_exec r1 $PROBE --outer-key 5 cisco wrong-src 2>&1)
+diag "$out"
+check_eq "reflected on a tunnel without local address" 1 \
+	"$(field "$(grep '"cisco"' <<<"$out")" reflected)"
+check_eq "not when the source is not local to the underlay" 0 \
+	"$(field "$(grep '"wrong-src"' <<<"$out")" reflected)"
+check_eq "counted on gre5" 1 "$(ka_stat r2 gre5 reflected)"
+
 BAD="bad-ipcsum options frag offset grever pt-ip routing truncated wrong-dst wrong-src huge"
 before=$(ka_stat r2 gre1 reflected)
 out=$(ns_exec r1 $PROBE --wait 0.7 $BAD 2>&1)
