@@ -200,12 +200,23 @@ for k in $KERNELS; do
 		fi
 	fi
 
+	# The test that was running if the VM died: started, no result.
+	running=$(sed -n 's/^# ---- \(t-[^ ]*\) (timeout.*/\1/p' "$kout/job.log" 2>/dev/null | tail -n 1)
+	grep -q "^$running " "$kout/results" 2>/dev/null && running=
 	for t in "${tests[@]}"; do
 		line=$(grep -m1 "^$t " "$kout/results" 2>/dev/null)
 		case $line in
 		"$t PASS") result "$k/$t" PASS ;;
 		"$t FAIL"*) result "$k/$t" FAIL "${line#"$t FAIL "}" ;;
-		*) result "$k/$t" FAIL "did not run: $vm_reason" ;;
+		*)
+			if [ -n "$running" ] && [ "$t" = "$running" ]; then
+				result "$k/$t" FAIL "the VM died during this test: $vm_reason"
+			elif [ -n "$running" ]; then
+				result "$k/$t" FAIL "did not run: the VM died during $running"
+			else
+				result "$k/$t" FAIL "did not run: $vm_reason"
+			fi
+			;;
 		esac
 	done
 
