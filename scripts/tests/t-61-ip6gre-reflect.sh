@@ -3,10 +3,10 @@
 # timeout: 300
 #
 # The in-module reflector on ip6gre, with r2 not forwarding IPv6: crafted
-# IPv6 peer keepalives (Cisco-style bare, OpenBSD-style with a payload,
-# keyed, checksummed) are sent back byte for byte but for the hop limit;
-# extension headers, fragments, foreign GRE, wrong addresses, oversize and
-# hop limit 1 are not. A bare 4-byte GRE reply reaches the tunnel (ip6gre
+# IPv6 peer keepalives (bare, OpenBSD-style with a payload, MikroTik-style
+# with protocol type 0x86dd, keyed, checksummed) are sent back byte for
+# byte but for the hop limit; extension headers, fragments, foreign GRE,
+# wrong addresses, oversize and hop limit 1 are not. A bare 4-byte GRE reply reaches the tunnel (ip6gre
 # has no 12-byte minimum) and is rejected as short. Two module routers keep
 # each other up; reflect=0 takes the sender down. Dual stack: a gre and an
 # ip6gre tunnel between the same routers keep independent states.
@@ -37,20 +37,20 @@ check "keyed, checksummed ip6gre gre7 on r2" \
 check "r2 does not forward IPv6" ns_exec r2 sysctl -qw net.ipv6.conf.all.forwarding=0
 check "module loads" load_module
 
-out=$(ns_exec r1 $PROBE cisco openbsd key csum 2>&1)
+out=$(ns_exec r1 $PROBE cisco openbsd mikrotik key csum 2>&1)
 diag "$out"
-for v in cisco openbsd key csum; do
+for v in cisco openbsd mikrotik key csum; do
 	line=$(grep "\"$v\"" <<<"$out")
 	check_eq "$v keepalive reflected once" 1 "$(field "$line" reflected)"
 	check_eq "$v reflection has hop limit 254" 254 "$(field "$line" hlim)"
 done
-check_eq "r2 counted four reflections on gre6" 4 "$(ka_stat r2 gre6 reflected)"
+check_eq "r2 counted five reflections on gre6" 5 "$(ka_stat r2 gre6 reflected)"
 
 before=$(ka_stat r2 gre6 reflected)
 dropped=$(ka_stat r2 gre6 reflect_dropped)
-out=$(ns_exec r1 $PROBE --wait 0.5 hbh frag grever pt-ipv6 wrong-dst wrong-src huge hlim1 2>&1)
+out=$(ns_exec r1 $PROBE --wait 0.5 hbh frag grever pt-ip wrong-dst wrong-src huge hlim1 2>&1)
 diag "$out"
-for v in hbh frag grever pt-ipv6 wrong-dst wrong-src huge hlim1; do
+for v in hbh frag grever pt-ip wrong-dst wrong-src huge hlim1; do
 	line=$(grep "\"$v\"" <<<"$out")
 	check_eq "$v not reflected" 0 "$(field "$line" reflected)"
 done
