@@ -6,7 +6,8 @@
 # changes of the remote address and keys (the parameter snapshot is
 # refreshed), admin down/up resets the state, a reflecting peer whose
 # tunnel sits in a VRF that cannot reach us still answers (reflections are
-# routed in the underlay), and rmmod while down gives the carrier back.
+# routed in the underlay) and with its tunnel's fwmark, and rmmod while
+# down gives the carrier back.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ka.sh"
 . "$(dirname "$0")/ka6.sh"
@@ -60,6 +61,24 @@ check_fail "table 10 has no route to r1's underlay" \
 	ip -n r2 -6 route get vrf blue "$R1_UL6"
 check "r1 stays answered through the VRF" rx_grows r1
 check_eq "r1 up" up "$(ka_get r1 gre6 state)"
+
+# fwmark: r2's main table cannot reach r1, table 7 (fwmark 7) can. The
+# reflections follow the tunnel's fwmark.
+check "r2: main table cannot reach r1, table 7 can" sh -c \
+	"ip -n r2 -6 route add unreachable $R1_UL6/128 &&
+	 ip -n r2 -6 route add $R1_UL6/128 dev eth0 table 7 &&
+	 ip -n r2 -6 rule add fwmark 7 lookup 7"
+check "r2 gre6 with fwmark 7" ip -n r2 link set gre6 type ip6gre fwmark 7
+check "r1 answered via table 7" rx_grows r1
+check_eq "r1 up" up "$(ka_get r1 gre6 state)"
+dropped=$(ka_stat r2 gre6 reflect_dropped)
+check "r2 gre6 without fwmark" ip -n r2 link set gre6 type ip6gre fwmark 0
+check "r1 goes down: no route for the reflections" \
+	wait_for 10 "down" ka_state_is r1 gre6 down
+check "r2 counted the unroutable reflections" \
+	ka_stat_ge r2 gre6 reflect_dropped $((dropped + 1))
+check "fwmark 7 again" ip -n r2 link set gre6 type ip6gre fwmark 7
+check "r1 comes back" wait_for 10 "up" ka_state_is r1 gre6 up
 
 check "cut the path again" ns_exec r1 tc qdisc replace dev eth0 root netem loss 100%
 check "down" wait_for 10 "down" ka_state_is r1 gre6 down
