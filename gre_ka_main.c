@@ -160,9 +160,10 @@ void gre_ka_carrier_change(struct gre_ka_tunnel *ka, enum gre_ka_transition t,
 		netif_carrier_off(ka->dev);
 		ka->stats.down_transitions++;
 		ka->last_change_ns = now_ns;
+		/* The counter already includes the keepalive now being sent. */
 		netdev_info(ka->dev,
 			    "keepalive: line protocol changed state to down (%u keepalives unanswered)\n",
-			    ka->fsm.counter);
+			    ka->fsm.counter - 1);
 		break;
 	case GRE_KA_GO_UP:
 		netif_carrier_on(ka->dev);
@@ -360,6 +361,13 @@ static int gre_ka_attach(struct net_device *dev)
 	hash_add(gre_ka_tunnels, &ka->node, (unsigned long)dev);
 	if (auto_enable && !p->unsupported)
 		gre_ka_enable(ka);
+	/*
+	 * The device's "add" uevent went out before NETDEV_REGISTER reached
+	 * us, so udev may look before keepalive/ exists; and tunnels that
+	 * predate the module had theirs long ago. A "change" event tells
+	 * udev rules that the directory is there now.
+	 */
+	kobject_uevent(&dev->dev.kobj, KOBJ_CHANGE);
 	return 0;
 
 del_sysfs:
