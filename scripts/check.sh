@@ -11,6 +11,8 @@
 #   TESTS="t-00-basic ..."    VM tests to run (default: all scripts/tests/t-*)
 #   STATIC=0                  leave out the static checks
 #   GRE_KA_CHECK_OUT=DIR      where logs go (default: out/check)
+#   CHECK_SERIAL=1            one VM at a time (the debug kernel's VM
+#                             otherwise runs beside the others)
 #
 # Each of these is one test, printed as "PASS name" or "FAIL name (why)":
 #   setup/deps, setup/debug-kernel          installing and building what runs
@@ -34,7 +36,7 @@ TESTS=${TESTS:-}
 STATIC=${STATIC:-1}
 out=${GRE_KA_CHECK_OUT:-$GRE_KA_REPO/out/check}
 mkdir -p "$out" && out=$(cd "$out" && pwd) || exit 2
-rm -rf "$out"/{6.1,6.12,debug} "$out"/*.log "$out"/*.stderr
+rm -rf "$out"/{6.1,6.12,debug} "$out"/*.log "$out"/*.stderr "$out"/*.lines
 
 passed=0
 failed=0
@@ -155,9 +157,88 @@ test_timeout() {
 	echo "${t:-${TEST_TIMEOUT:-120}}"
 }
 
-for k in $KERNELS; do
-	kout=$out/$k
+# vm_kernel K: boot one VM for kernel K and run every test in it. Prints
+# its results as lines "PASS name", "FAIL name (why)" and "# note", which
+# the caller replays, so that VMs can run side by side.
+vm_kernel() {
+	local k=$1 kout=$out/$1 scale=1 budget=120 start vm_rc t line
+	local vm_reason vm_splat vm_status running why
+	local -a job=(scripts/vm/check-job.sh)
 	mkdir -p "$kout"
+	[ "$k" = debug ] && scale=3 && budget=$((budget + 300)) && job+=(--kunit)
+	for t in "${tests[@]}"; do
+		budget=$((budget + $(test_timeout "$t") * scale + 10))
+	done
+	start=$(date +%s)
+	scripts/vm/run.sh -q --kernel "$k" --out "$kout" --timeout "$budget" -- \
+		"${job[@]}" "${tests[@]}" 2>"$out/run-$k.stderr"
+	vm_rc=$?
+	echo "# $k: VM ran ${#tests[@]} tests in $(($(date +%s) - start)) s (timeout $budget s, run.sh exit $vm_rc), logs in $kout"
+	vm_reason=$(sed -n 's/^reason=//p' "$kout/verdict" 2>/dev/null)
+	vm_splat=$(sed -n 's/^splat=//p' "$kout/verdict" 2>/dev/null)
+	[ -n "$vm_reason" ] || vm_reason="run.sh failed: $(tail -n 1 "$out/run-$k.stderr")"
+
+	if [ "$k" = debug ]; then
+		if [ ! -s "$kout/kunit.log" ]; then
+			echo "FAIL debug/kunit (no KUnit output ($vm_reason))"
+		elif why=$(scripts/vm/kunit-verdict.sh "$kout/kunit.log" "$kout/kunit.parsed"); then
+			echo "PASS debug/kunit"
+			echo "# debug/kunit: $why"
+		else
+			echo "FAIL debug/kunit ($why)"
+		fi
+	fi
+
+	# The test that was running if the VM died: started, no result.
+	running=$(sed -n 's/^# ---- \(t-[^ ]*\) (timeout.*/\1/p' "$kout/job.log" 2>/dev/null | tail -n 1)
+	grep -q "^$running " "$kout/results" 2>/dev/null && running=
+	for t in "${tests[@]}"; do
+		line=$(grep -m1 "^$t " "$kout/results" 2>/dev/null)
+		case $line in
+		"$t PASS") echo "PASS $k/$t" ;;
+		"$t FAIL"*) echo "FAIL $k/$t (${line#"$t FAIL "})" ;;
+		*)
+			if [ -n "$running" ] && [ "$t" = "$running" ]; then
+				echo "FAIL $k/$t (the VM died during this test: $vm_reason)"
+			elif [ -n "$running" ]; then
+				echo "FAIL $k/$t (did not run: the VM died during $running)"
+			else
+				echo "FAIL $k/$t (did not run: $vm_reason)"
+			fi
+			;;
+		esac
+	done
+
+	vm_status=$(sed -n 's/^status=//p' "$kout/verdict" 2>/dev/null)
+	if [ "$vm_rc" = 1 ] && [ "$vm_status" = 124 ]; then
+		echo "FAIL $k/vm ($vm_reason)"
+	elif [ "$vm_rc" = 0 ] || { [ "$vm_rc" = 1 ] && [ "$vm_splat" = no ]; }; then
+		echo "PASS $k/vm"
+	else
+		echo "FAIL $k/vm ($vm_reason)"
+	fi
+}
+
+# replay FILE: count and print the result lines vm_kernel wrote.
+replay() {
+	local line name why
+	while IFS= read -r line; do
+		case $line in
+		"PASS "*) result "${line#PASS }" PASS ;;
+		"FAIL "*)
+			name=${line#FAIL }
+			why=${name#* (}
+			name=${name%% *}
+			result "$name" FAIL "${why%)}"
+			;;
+		*) echo "$line" ;;
+		esac
+	done <"$1"
+}
+
+# Module builds first; a kernel whose build failed boots no VM.
+vm_kernels=()
+for k in $KERNELS; do
 	if [[ " ${build_ok[*]} " != *" $k "* ]] && [ ! -f "$out/build-w1-$k.log" ]; then
 		build_module "$k"
 	fi
@@ -169,66 +250,30 @@ for k in $KERNELS; do
 		result "$k/vm" FAIL "not run: module build failed"
 		continue
 	fi
+	vm_kernels+=("$k")
+done
 
-	scale=1
-	[ "$k" = debug ] && scale=3
-	budget=120
-	[ "$k" = debug ] && budget=$((budget + 300))
-	for t in "${tests[@]}"; do
-		budget=$((budget + $(test_timeout "$t") * scale + 10))
-	done
-	job=(scripts/vm/check-job.sh)
-	[ "$k" = debug ] && job+=(--kunit)
-	note "$k: booting a VM for ${#tests[@]} tests (timeout $budget s), logs in $kout"
-	start=$(date +%s)
-	scripts/vm/run.sh -q --kernel "$k" --out "$kout" --timeout "$budget" -- \
-		"${job[@]}" "${tests[@]}" 2>"$out/run-$k.stderr"
-	vm_rc=$?
-	note "$k: VM finished in $(($(date +%s) - start)) s (run.sh exit $vm_rc)"
-	vm_reason=$(sed -n 's/^reason=//p' "$kout/verdict" 2>/dev/null)
-	vm_splat=$(sed -n 's/^splat=//p' "$kout/verdict" 2>/dev/null)
-	[ -n "$vm_reason" ] || vm_reason="run.sh failed: $(tail -n 1 "$out/run-$k.stderr")"
-
-	if [ "$k" = debug ]; then
-		if [ ! -s "$kout/kunit.log" ]; then
-			result debug/kunit FAIL "no KUnit output ($vm_reason)"
-		elif why=$(scripts/vm/kunit-verdict.sh "$kout/kunit.log" "$kout/kunit.parsed"); then
-			result debug/kunit PASS
-			note "debug/kunit: $why"
-		else
-			result debug/kunit FAIL "$why"
-		fi
-	fi
-
-	# The test that was running if the VM died: started, no result.
-	running=$(sed -n 's/^# ---- \(t-[^ ]*\) (timeout.*/\1/p' "$kout/job.log" 2>/dev/null | tail -n 1)
-	grep -q "^$running " "$kout/results" 2>/dev/null && running=
-	for t in "${tests[@]}"; do
-		line=$(grep -m1 "^$t " "$kout/results" 2>/dev/null)
-		case $line in
-		"$t PASS") result "$k/$t" PASS ;;
-		"$t FAIL"*) result "$k/$t" FAIL "${line#"$t FAIL "}" ;;
-		*)
-			if [ -n "$running" ] && [ "$t" = "$running" ]; then
-				result "$k/$t" FAIL "the VM died during this test: $vm_reason"
-			elif [ -n "$running" ]; then
-				result "$k/$t" FAIL "did not run: the VM died during $running"
-			else
-				result "$k/$t" FAIL "did not run: $vm_reason"
-			fi
-			;;
-		esac
-	done
-
-	vm_status=$(sed -n 's/^status=//p' "$kout/verdict" 2>/dev/null)
-	if [ "$vm_rc" = 1 ] && [ "$vm_status" = 124 ]; then
-		result "$k/vm" FAIL "$vm_reason"
-	elif [ "$vm_rc" = 0 ] || { [ "$vm_rc" = 1 ] && [ "$vm_splat" = no ]; }; then
-		result "$k/vm" PASS
-	else
-		result "$k/vm" FAIL "$vm_reason"
+# The debug kernel's VM takes longest, so it runs beside the others (each
+# VM is mostly waiting on timers); CHECK_SERIAL=1 runs one VM at a time.
+pids=()
+for k in "${vm_kernels[@]}"; do
+	if [ "$k" = debug ] && [ "${CHECK_SERIAL:-0}" != 1 ] && [ ${#vm_kernels[@]} -gt 1 ]; then
+		note "debug: VM started in the background"
+		vm_kernel debug >"$out/debug.lines" 2>&1 &
+		pids+=($!)
 	fi
 done
+for k in "${vm_kernels[@]}"; do
+	if [ "$k" != debug ] || [ ${#pids[@]} = 0 ]; then
+		note "$k: booting a VM for ${#tests[@]} tests"
+		vm_kernel "$k" >"$out/$k.lines" 2>&1
+		replay "$out/$k.lines"
+	fi
+done
+if [ ${#pids[@]} -gt 0 ]; then
+	wait "${pids[@]}"
+	replay "$out/debug.lines"
+fi
 
 if [ "$failed" -gt 0 ]; then
 	note "failed:"
