@@ -38,8 +38,10 @@ TESTS ?=
 
 # The version lives in dkms.conf only.
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(CURDIR)/dkms.conf)
-# The release of the kernel at KDIR (what modules_install installs for).
-KREL = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+# The release of the kernel at KDIR, which modules_install installs for:
+# the directory name for /lib/modules/<release>/build (Debian's 6.1
+# headers have an upstream version in include/config/kernel.release).
+KREL = $(if $(filter /lib/modules/%/build,$(KDIR)),$(patsubst /lib/modules/%/build,%,$(KDIR)),$(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null))
 DESTDIR ?=
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
@@ -63,7 +65,7 @@ modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 install: modules install-tools
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
+	$(MAKE) -C $(KDIR) M=$(CURDIR) KERNELRELEASE=$(KREL) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
 		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
 	$(if $(DESTDIR),@echo "DESTDIR set: not running depmod",depmod -a $(KREL))
 
