@@ -47,10 +47,10 @@ PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 DOCDIR ?= $(PREFIX)/share/doc/gre_ka
 INSTALL_MOD_DIR ?= updates
-DKMS_SRC = $(DESTDIR)/usr/src/gre_ka-$(VERSION)
+DKMS_SRC = /usr/src/gre_ka-$(VERSION)
 # What DKMS needs to build the module (no build products).
-SRC_FILES = Kbuild Makefile dkms.conf $(filter-out %.mod.c,$(wildcard *.c)) \
-	$(wildcard *.h include/*.h include/*/*.h kunit/*.c kunit/*.h)
+SRC_FILES = Kbuild Makefile dkms.conf $(filter-out %.mod.c,$(wildcard *.c)) $(wildcard *.h) \
+	$(shell find include kunit -name '*.[ch]' ! -name '*.mod.c' 2>/dev/null)
 DOC_FILES = README Documentation/gre_ka.rst \
 	Documentation/ABI/testing/sysfs-class-net-keepalive
 
