@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gre_ka: Cisco-compatible GRE keepalives for Linux ip_gre tunnels.
+ * gre_ka: Cisco-compatible GRE keepalives for Linux ip_gre and ip6gre
+ * tunnels.
  *
  * This file owns the lifecycle: a netdevice notifier attaches per-tunnel
- * state to every ip_gre device, keeps its parameter snapshot current, starts
- * and stops the keepalive timer with the device, and detaches on unregister
- * and at module exit. All of that runs under RTNL; see
+ * state to every ip_gre and ip6gre device, keeps its parameter snapshot
+ * current, starts and stops the keepalive timer with the device, and
+ * detaches on unregister and at module exit. All of that runs under RTNL; see
  * Documentation/gre_ka.rst for the locking rules.
  */
 
@@ -19,9 +20,13 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 #include <net/ip_tunnels.h>
+#include <net/ipv6.h>
 
 #include "gre_ka.h"
 #include "gre_ka_compat.h"
+
+#define CREATE_TRACE_POINTS
+#include "gre_ka_trace.h"
 
 static unsigned int period_ms = GRE_KA_PERIOD_MS_DEFAULT;
 module_param(period_ms, uint, 0444);
@@ -33,7 +38,7 @@ MODULE_PARM_DESC(retries, "Default unanswered keepalives before the line protoco
 
 static bool auto_enable;
 module_param(auto_enable, bool, 0444);
-MODULE_PARM_DESC(auto_enable, "Enable keepalive on every supported ip_gre tunnel as it appears");
+MODULE_PARM_DESC(auto_enable, "Enable keepalive on every supported ip_gre or ip6gre tunnel as it appears");
 
 /* Every attached tunnel, keyed by its net_device. RTNL protects it. */
 static DEFINE_HASHTABLE(gre_ka_tunnels, 8);
@@ -44,9 +49,12 @@ static bool gre_ka_exiting;
 static void gre_ka_refresh_fn(struct work_struct *work);
 static DECLARE_WORK(gre_ka_refresh_work, gre_ka_refresh_fn);
 
-static bool gre_ka_is_ipgre(const struct net_device *dev)
+/* Point-to-point ip_gre and ip6gre devices; not gretap, erspan, ... */
+static bool gre_ka_is_tunnel(const struct net_device *dev)
 {
-	return dev->rtnl_link_ops && !strcmp(dev->rtnl_link_ops->kind, "gre");
+	return dev->rtnl_link_ops &&
+	       (!strcmp(dev->rtnl_link_ops->kind, "gre") ||
+		gre_ka_is_ip6gre(dev));
 }
 
 static struct gre_ka_tunnel *gre_ka_find(const struct net_device *dev)
@@ -60,16 +68,12 @@ static struct gre_ka_tunnel *gre_ka_find(const struct net_device *dev)
 	return NULL;
 }
 
-static struct gre_ka_params *gre_ka_params_read(struct net_device *dev)
+static void gre_ka_ip4_params_read(struct net_device *dev,
+				   struct gre_ka_params *p)
 {
 	struct ip_tunnel *t = netdev_priv(dev);
-	struct gre_ka_params *p;
 
-	ASSERT_RTNL();
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
-	if (!p)
-		return NULL;
-
+	p->family = AF_INET;
 	p->net = t->net;
 	p->local = t->parms.iph.saddr;
 	p->remote = t->parms.iph.daddr;
@@ -87,6 +91,21 @@ static struct gre_ka_params *gre_ka_params_read(struct net_device *dev)
 		p->why = "the tunnel's remote address is multicast";
 	else if (gre_ka_tnl_flag(t->parms.i_flags, SEQ))
 		p->why = "input sequencing (iseq) would drop the replies";
+}
+
+static struct gre_ka_params *gre_ka_params_read(struct net_device *dev)
+{
+	struct gre_ka_params *p;
+
+	ASSERT_RTNL();
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return NULL;
+
+	if (gre_ka_is_ip6gre(dev))
+		gre_ka_ip6_params_read(dev, p);
+	else
+		gre_ka_ip4_params_read(dev, p);
 	p->unsupported = p->why ? -EOPNOTSUPP : 0;
 	return p;
 }
@@ -95,11 +114,17 @@ static struct gre_ka_params *gre_ka_params_read(struct net_device *dev)
 static bool gre_ka_params_same(const struct gre_ka_params *a,
 			       const struct gre_ka_params *b)
 {
-	return a->net == b->net && a->local == b->local &&
-	       a->remote == b->remote && a->i_key == b->i_key &&
+	return a->net == b->net && a->family == b->family &&
+	       a->local == b->local && a->remote == b->remote &&
+	       ipv6_addr_equal(&a->local6, &b->local6) &&
+	       ipv6_addr_equal(&a->remote6, &b->remote6) &&
+	       a->i_key == b->i_key && a->o_key == b->o_key &&
 	       a->link == b->link && a->fwmark == b->fwmark &&
+	       a->flowlabel == b->flowlabel && a->tclass == b->tclass &&
+	       a->hop_limit == b->hop_limit &&
 	       a->i_key_set == b->i_key_set && a->i_csum == b->i_csum &&
-	       a->unsupported == b->unsupported;
+	       a->o_key_set == b->o_key_set && a->o_csum == b->o_csum &&
+	       a->o_seq == b->o_seq && a->unsupported == b->unsupported;
 }
 
 u64 gre_ka_window_ns(const struct gre_ka_tunnel *ka)
@@ -125,6 +150,11 @@ void gre_ka_carrier_change(struct gre_ka_tunnel *ka, enum gre_ka_transition t,
 {
 	lockdep_assert_held(&ka->lock);
 
+	if (t != GRE_KA_STAY)
+		trace_gre_ka_state_change(ka->dev, t == GRE_KA_GO_UP,
+					  ka->fsm.counter,
+					  gre_ka_fsm_up_needed(&ka->fsm,
+							       ka->up_count));
 	switch (t) {
 	case GRE_KA_GO_DOWN:
 		netif_carrier_off(ka->dev);
@@ -238,7 +268,7 @@ static void gre_ka_dev_down(struct gre_ka_tunnel *ka)
 	gre_ka_reset(ka, true);
 }
 
-/* ip_gre parameters changed (or only the carrier: linkwatch says CHANGE). */
+/* Tunnel parameters changed (or only the carrier: linkwatch says CHANGE). */
 static void gre_ka_params_refresh(struct gre_ka_tunnel *ka)
 {
 	struct gre_ka_params *old = rtnl_dereference(ka->params);
@@ -368,7 +398,7 @@ static int gre_ka_netdev_event(struct notifier_block *nb, unsigned long event,
 	struct gre_ka_tunnel *ka;
 	int err;
 
-	if (!gre_ka_is_ipgre(dev) || gre_ka_exiting)
+	if (!gre_ka_is_tunnel(dev) || gre_ka_exiting)
 		return NOTIFY_DONE;
 
 	ka = gre_ka_find(dev);
@@ -465,4 +495,4 @@ module_init(gre_ka_init);
 module_exit(gre_ka_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("Cisco-compatible GRE keepalives for ip_gre tunnels");
+MODULE_DESCRIPTION("Cisco-compatible GRE keepalives for ip_gre and ip6gre tunnels");

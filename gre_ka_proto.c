@@ -11,6 +11,7 @@
 #include <net/checksum.h>
 #include <net/gre.h>
 #include <net/ip.h>
+#include <net/ipv6.h>
 #include <crypto/algapi.h>
 
 #include "gre_ka_proto.h"
@@ -18,57 +19,112 @@
 /* The MAC covers the trailer up to, not including, the MAC itself. */
 #define GRE_KA_MAC_INPUT_LEN	offsetof(struct gre_ka_trailer, mac)
 
+unsigned int gre_ka_gre_hlen(bool csum, bool key, bool seq)
+{
+	return sizeof(struct gre_base_hdr) + (csum ? 4 : 0) + (key ? 4 : 0) +
+	       (seq ? 4 : 0);
+}
+
+/*
+ * Write a GRE header (RFC 2890 field order: checksum, key, sequence) and
+ * return its length. The checksum field is left 0 for gre_ka_gre_csum(),
+ * which can only run once the payload is in place.
+ */
+unsigned int gre_ka_gre_fill(void *buf, __be16 proto, bool csum, bool key,
+			     __be32 keyv, bool seq, __be32 seqv)
+{
+	struct gre_base_hdr *greh = buf;
+	u8 *opt = (u8 *)(greh + 1);
+
+	greh->flags = 0;
+	greh->protocol = proto;
+	if (csum) {
+		greh->flags |= GRE_CSUM;
+		memset(opt, 0, 4);
+		opt += 4;
+	}
+	if (key) {
+		greh->flags |= GRE_KEY;
+		memcpy(opt, &keyv, 4);
+		opt += 4;
+	}
+	if (seq) {
+		greh->flags |= GRE_SEQ;
+		memcpy(opt, &seqv, 4);
+		opt += 4;
+	}
+	return opt - (u8 *)buf;
+}
+
+/* The GRE checksum covers the GRE header and its payload, len bytes. */
+void gre_ka_gre_csum(void *greh, unsigned int len)
+{
+	__sum16 *csum = (__sum16 *)((struct gre_base_hdr *)greh + 1);
+
+	*csum = 0;
+	*csum = csum_fold(csum_partial(greh, len, 0));
+}
+
+static unsigned int gre_ka_inner_hlen(const struct gre_ka_pkt_params *pp)
+{
+	return pp->family == AF_INET6 ? sizeof(struct ipv6hdr) :
+					sizeof(struct iphdr);
+}
+
 unsigned int gre_ka_pkt_len(const struct gre_ka_pkt_params *pp)
 {
-	return sizeof(struct iphdr) + sizeof(struct gre_base_hdr) +
-	       (pp->has_csum ? 4 : 0) + (pp->has_key ? 4 : 0) +
+	return gre_ka_inner_hlen(pp) +
+	       gre_ka_gre_hlen(pp->has_csum, pp->has_key, false) +
 	       GRE_KA_TRAILER_LEN;
 }
 
 /*
- * Build the inner packet the peer will route back to us: IPv4 from the
+ * Build the inner packet the peer will route back to us: IP from the
  * tunnel's remote to us, carrying GRE with protocol type 0 and our *input*
  * flags, because the reply is received through our own tunnel lookup.
- * DF is set and the ID left 0 (RFC 6864: atomic datagram); TTL is 255 as
- * Cisco sends it. Returns the length written, gre_ka_pkt_len() bytes.
+ * IPv4: DF set, ID 0 (RFC 6864: atomic datagram), TTL 255 as Cisco sends
+ * it. IPv6: no extension headers, flow label 0, hop limit 255, as OpenBSD
+ * builds it. Returns the length written, gre_ka_pkt_len() bytes.
  */
 unsigned int gre_ka_pkt_build(void *buf, const struct gre_ka_pkt_params *pp,
 			      const struct gre_ka_trailer *tr)
 {
 	unsigned int len = gre_ka_pkt_len(pp);
-	struct iphdr *iph = buf;
-	struct gre_base_hdr *greh = (struct gre_base_hdr *)(iph + 1);
-	u8 *opt = (u8 *)(greh + 1);
-	__sum16 *csum = NULL;
+	unsigned int nhlen = gre_ka_inner_hlen(pp);
+	u8 *greh = (u8 *)buf + nhlen;
+	unsigned int glen;
 
 	memset(buf, 0, len);
 
-	iph->version = 4;
-	iph->ihl = sizeof(*iph) / 4;
-	iph->tos = pp->tos;
-	iph->tot_len = htons(len);
-	iph->frag_off = htons(IP_DF);
-	iph->ttl = 255;
-	iph->protocol = IPPROTO_GRE;
-	iph->saddr = pp->src;
-	iph->daddr = pp->dst;
-	iph->check = ip_fast_csum(iph, iph->ihl);
+	if (pp->family == AF_INET6) {
+		struct ipv6hdr *ip6h = buf;
 
-	greh->protocol = 0;
-	if (pp->has_csum) {
-		greh->flags |= GRE_CSUM;
-		csum = (__sum16 *)opt;
-		opt += 4;
-	}
-	if (pp->has_key) {
-		greh->flags |= GRE_KEY;
-		memcpy(opt, &pp->key, sizeof(pp->key));
-		opt += 4;
-	}
-	memcpy(opt, tr, GRE_KA_TRAILER_LEN);
+		ip6_flow_hdr(ip6h, pp->tos, 0);
+		ip6h->payload_len = htons(len - nhlen);
+		ip6h->nexthdr = IPPROTO_GRE;
+		ip6h->hop_limit = 255;
+		ip6h->saddr = pp->src6;
+		ip6h->daddr = pp->dst6;
+	} else {
+		struct iphdr *iph = buf;
 
-	if (csum)
-		*csum = csum_fold(csum_partial(greh, len - sizeof(*iph), 0));
+		iph->version = 4;
+		iph->ihl = sizeof(*iph) / 4;
+		iph->tos = pp->tos;
+		iph->tot_len = htons(len);
+		iph->frag_off = htons(IP_DF);
+		iph->ttl = 255;
+		iph->protocol = IPPROTO_GRE;
+		iph->saddr = pp->src;
+		iph->daddr = pp->dst;
+		iph->check = ip_fast_csum(iph, iph->ihl);
+	}
+
+	glen = gre_ka_gre_fill(greh, 0, pp->has_csum, pp->has_key, pp->key,
+			       false, 0);
+	memcpy(greh + glen, tr, GRE_KA_TRAILER_LEN);
+	if (pp->has_csum)
+		gre_ka_gre_csum(greh, len - nhlen);
 
 	return len;
 }
@@ -194,6 +250,28 @@ void gre_ka_rtt_update(struct gre_ka_rtt *rtt, u64 sample_ns)
 }
 
 /*
+ * The GRE header of a peer keepalive: version 0, no routing, protocol type
+ * 0, and room for the optional fields its flags announce (len bytes of GRE
+ * header and payload).
+ */
+static enum gre_ka_peer_verdict gre_ka_peer_gre(const void *data,
+						unsigned int len)
+{
+	const struct gre_base_hdr *greh = data;
+	unsigned int hlen;
+
+	if (greh->flags & ~(GRE_CSUM | GRE_KEY | GRE_SEQ))
+		return GRE_KA_PEER_BAD_GRE;
+	if (greh->protocol)
+		return GRE_KA_PEER_BAD_GRE;
+	hlen = gre_ka_gre_hlen(greh->flags & GRE_CSUM, greh->flags & GRE_KEY,
+			       greh->flags & GRE_SEQ);
+	if (hlen > len)
+		return GRE_KA_PEER_MALFORMED;
+	return GRE_KA_PEER_OK;
+}
+
+/*
  * Is this decapsulated IPv4 packet a peer's keepalive that we may send
  * back? Ingress runs before ip_rcv(), so nothing has validated the header
  * yet. local == 0 means a tunnel without a local address: the caller checks
@@ -203,8 +281,8 @@ enum gre_ka_peer_verdict gre_ka_peer_check(const void *data, unsigned int len,
 					   __be32 local, __be32 remote)
 {
 	const struct iphdr *iph = data;
-	const struct gre_base_hdr *greh;
-	unsigned int tot, hlen;
+	enum gre_ka_peer_verdict v;
+	unsigned int tot;
 
 	if (len < sizeof(*iph))
 		return GRE_KA_PEER_MALFORMED;
@@ -215,7 +293,7 @@ enum gre_ka_peer_verdict gre_ka_peer_check(const void *data, unsigned int len,
 	if (iph->ihl != 5)
 		return GRE_KA_PEER_OPTIONS;
 	tot = ntohs(iph->tot_len);
-	if (tot < sizeof(*iph) + sizeof(*greh) || tot > len)
+	if (tot < sizeof(*iph) + sizeof(struct gre_base_hdr) || tot > len)
 		return GRE_KA_PEER_MALFORMED;
 	if (tot > GRE_KA_REFLECT_MAX_LEN)
 		return GRE_KA_PEER_TOO_BIG;
@@ -224,21 +302,53 @@ enum gre_ka_peer_verdict gre_ka_peer_check(const void *data, unsigned int len,
 	if (iph->frag_off & htons(IP_MF | IP_OFFSET))
 		return GRE_KA_PEER_FRAGMENT;
 
-	greh = (const struct gre_base_hdr *)(iph + 1);
-	if (greh->flags & ~(GRE_CSUM | GRE_KEY | GRE_SEQ))
-		return GRE_KA_PEER_BAD_GRE;
-	if (greh->protocol)
-		return GRE_KA_PEER_BAD_GRE;
-	hlen = sizeof(*iph) + sizeof(*greh);
-	hlen += (greh->flags & GRE_CSUM) ? 4 : 0;
-	hlen += (greh->flags & GRE_KEY) ? 4 : 0;
-	hlen += (greh->flags & GRE_SEQ) ? 4 : 0;
-	if (hlen > tot)
-		return GRE_KA_PEER_MALFORMED;
+	v = gre_ka_peer_gre(iph + 1, tot - sizeof(*iph));
+	if (v != GRE_KA_PEER_OK)
+		return v;
 
 	if (!remote || iph->daddr != remote)
 		return GRE_KA_PEER_ADDRESS;
 	if (local && iph->saddr != local)
+		return GRE_KA_PEER_ADDRESS;
+	return GRE_KA_PEER_OK;
+}
+
+/*
+ * The same for a decapsulated IPv6 packet (ip6gre). GRE must follow the
+ * IPv6 header directly: a keepalive has no extension headers, and skipping
+ * them would mean parsing attacker-chosen chains for nothing. An unspecified
+ * local address means a tunnel without one; the caller checks the source.
+ */
+enum gre_ka_peer_verdict gre_ka_peer_check6(const void *data, unsigned int len,
+					    const struct in6_addr *local,
+					    const struct in6_addr *remote)
+{
+	const struct ipv6hdr *ip6h = data;
+	unsigned int tot;
+	enum gre_ka_peer_verdict v;
+
+	if (len < sizeof(*ip6h))
+		return GRE_KA_PEER_MALFORMED;
+	if (ip6h->version != 6)
+		return GRE_KA_PEER_MALFORMED;
+	if (ip6h->nexthdr == NEXTHDR_FRAGMENT)
+		return GRE_KA_PEER_FRAGMENT;
+	if (ip6h->nexthdr != IPPROTO_GRE)
+		return ipv6_ext_hdr(ip6h->nexthdr) ? GRE_KA_PEER_OPTIONS :
+						     GRE_KA_PEER_NOT_GRE;
+	tot = sizeof(*ip6h) + ntohs(ip6h->payload_len);
+	if (tot < sizeof(*ip6h) + sizeof(struct gre_base_hdr) || tot > len)
+		return GRE_KA_PEER_MALFORMED;
+	if (tot > GRE_KA_REFLECT_MAX_LEN)
+		return GRE_KA_PEER_TOO_BIG;
+
+	v = gre_ka_peer_gre(ip6h + 1, tot - sizeof(*ip6h));
+	if (v != GRE_KA_PEER_OK)
+		return v;
+
+	if (ipv6_addr_any(remote) || !ipv6_addr_equal(&ip6h->daddr, remote))
+		return GRE_KA_PEER_ADDRESS;
+	if (!ipv6_addr_any(local) && !ipv6_addr_equal(&ip6h->saddr, local))
 		return GRE_KA_PEER_ADDRESS;
 	return GRE_KA_PEER_OK;
 }

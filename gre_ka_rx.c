@@ -2,13 +2,14 @@
 /*
  * gre_ka receive side: a netfilter ingress hook on each attached tunnel.
  *
- * ip_gre has already decapsulated the packet and picked this tunnel, so
- * the hook needs no lookup table and other devices pay nothing:
+ * ip_gre or ip6gre has already decapsulated the packet and picked this
+ * tunnel, so the hook needs no lookup table and other devices pay nothing:
  *  - skb->protocol 0 (GRE protocol type 0): a reply to one of our
  *    keepalives; validated, counted, consumed.
- *  - IPv4 carrying GRE PT=0 from our local to our remote address: the
- *    peer's keepalive; sent back towards the peer (reflection), so a Linux
- *    router needs none of forwarding/accept_local/rp_filter for it.
+ *  - IPv4 (IPv6 on ip6gre) carrying GRE PT=0 from our local to our remote
+ *    address: the peer's keepalive; sent back towards the peer
+ *    (reflection), so a Linux router needs none of
+ *    forwarding/accept_local/rp_filter for it.
  *  - anything else: NF_ACCEPT, untouched.
  */
 
@@ -21,6 +22,7 @@
 #include <net/route.h>
 
 #include "gre_ka.h"
+#include "gre_ka_trace.h"
 
 /*
  * After the default priority (0) of nftables netdev filter chains, so an
@@ -57,6 +59,7 @@ static unsigned int gre_ka_rx_reply(struct gre_ka_tunnel *ka,
 	} else if (ka->auth) {
 		ka->stats.rx_invalid++;
 		spin_unlock(&ka->lock);
+		trace_gre_ka_reply(ka->dev, v, false, 0, -1);
 		netdev_dbg(ka->dev, "keepalive reply rejected (reason %d, len %u)\n",
 			   v, skb->len);
 		return NF_DROP;
@@ -66,13 +69,18 @@ static unsigned int gre_ka_rx_reply(struct gre_ka_tunnel *ka,
 	gre_ka_carrier_change(ka, t, now);
 	spin_unlock(&ka->lock);
 
+	if (v == GRE_KA_REPLY_OK)
+		trace_gre_ka_reply(ka->dev, v, true, ntohl(tr->seq),
+				   now - be64_to_cpu(tr->tx_ns));
+	else
+		trace_gre_ka_reply(ka->dev, v, true, 0, -1);
 	netdev_dbg(ka->dev, "keepalive reply received (len %u)\n", skb->len);
 	consume_skb(skb);
 	return NF_STOLEN;
 }
 
 /* Token bucket: GRE_KA_REFLECT_RATE per second, GRE_KA_REFLECT_BURST deep. */
-static bool gre_ka_reflect_allowed(struct gre_ka_tunnel *ka, u64 now)
+bool gre_ka_reflect_allowed(struct gre_ka_tunnel *ka, u64 now)
 {
 	const u64 token_ns = NSEC_PER_SEC / GRE_KA_REFLECT_RATE;
 	bool ok;
@@ -94,7 +102,24 @@ static bool gre_ka_reflect_allowed(struct gre_ka_tunnel *ka, u64 now)
 	else
 		ka->stats.reflect_dropped++;
 	spin_unlock(&ka->lock);
+	if (!ok)
+		trace_gre_ka_reflect(ka->dev, 0, 0, -ENOBUFS);
 	return ok;
+}
+
+/* Account for a reflection attempt of a valid peer keepalive. */
+void gre_ka_reflect_done(struct gre_ka_tunnel *ka, unsigned short family,
+			 unsigned int len, int err)
+{
+	spin_lock(&ka->lock);
+	if (err)
+		ka->stats.reflect_dropped++;
+	else
+		ka->stats.reflected++;
+	spin_unlock(&ka->lock);
+	trace_gre_ka_reflect(ka->dev, family, len, err);
+	if (err)
+		netdev_dbg(ka->dev, "cannot reflect peer keepalive: %d\n", err);
 }
 
 /*
@@ -156,16 +181,18 @@ static unsigned int gre_ka_rx_ipv4(struct gre_ka_tunnel *ka,
 	const struct gre_ka_params *p;
 	enum gre_ka_peer_verdict v;
 	const struct iphdr *iph;
+	unsigned int len;
 	int err;
 
-	if (skb_network_offset(skb) ||
+	p = rcu_dereference(ka->params);
+	if (p->family != AF_INET ||
+	    skb_network_offset(skb) ||
 	    !pskb_may_pull(skb, sizeof(struct iphdr)) ||
 	    ip_hdr(skb)->protocol != IPPROTO_GRE ||
 	    skb->len > GRE_KA_REFLECT_MAX_LEN ||
 	    !pskb_may_pull(skb, skb->len))
 		return NF_ACCEPT;
 
-	p = rcu_dereference(ka->params);
 	v = gre_ka_peer_check(skb->data, skb->len, p->local, p->remote);
 	if (v != GRE_KA_PEER_OK) {
 		netdev_dbg(ka->dev, "not reflecting GRE-in-GRE packet (reason %d)\n",
@@ -179,18 +206,10 @@ static unsigned int gre_ka_rx_ipv4(struct gre_ka_tunnel *ka,
 	if (!gre_ka_reflect_allowed(ka, ktime_get_ns()))
 		return NF_DROP;
 
+	len = skb->len;
 	err = gre_ka_reflect(ka, p, skb);
-	spin_lock(&ka->lock);
-	if (err)
-		ka->stats.reflect_dropped++;
-	else
-		ka->stats.reflected++;
-	spin_unlock(&ka->lock);
-	if (err) {
-		netdev_dbg(ka->dev, "cannot reflect peer keepalive: %d\n", err);
-		return NF_DROP;
-	}
-	return NF_STOLEN;
+	gre_ka_reflect_done(ka, AF_INET, len, err);
+	return err ? NF_DROP : NF_STOLEN;
 }
 
 static unsigned int gre_ka_hook_fn(void *priv, struct sk_buff *skb,
@@ -200,8 +219,12 @@ static unsigned int gre_ka_hook_fn(void *priv, struct sk_buff *skb,
 
 	if (!skb->protocol)
 		return gre_ka_rx_reply(ka, skb);
-	if (skb->protocol == htons(ETH_P_IP) && READ_ONCE(ka->reflect))
+	if (!READ_ONCE(ka->reflect))
+		return NF_ACCEPT;
+	if (skb->protocol == htons(ETH_P_IP))
 		return gre_ka_rx_ipv4(ka, skb);
+	if (skb->protocol == htons(ETH_P_IPV6))
+		return gre_ka_rx_ipv6(ka, skb);
 	return NF_ACCEPT;
 }
 

@@ -9,10 +9,16 @@
  * keep going out while the line protocol is down. Going through ip_gre's
  * xmit also gives us its key, checksum, TTL, TOS, link, fwmark and encap
  * handling for free, for tunnels in any netns.
+ *
+ * ip6gre is different: its xmit drops any IPv6 packet whose source is the
+ * tunnel's remote address (a loop guard in ip6gre_xmit_ipv6()), which is
+ * exactly what a keepalive is, so gre_ka_ip6.c adds the outer headers and
+ * routes the packet in the underlay itself.
  */
 
 #include <linux/if_tunnel.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/netdevice.h>
 #include <linux/pkt_sched.h>
 #include <linux/random.h>
@@ -21,6 +27,7 @@
 
 #include "gre_ka.h"
 #include "gre_ka_compat.h"
+#include "gre_ka_trace.h"
 
 /*
  * A tunnel without a local address is reached at whatever source the
@@ -51,7 +58,9 @@ static struct sk_buff *gre_ka_build_skb(struct net_device *dev,
 					const struct gre_ka_trailer *tr)
 {
 	unsigned int len = gre_ka_pkt_len(pp);
-	unsigned int hroom = LL_RESERVED_SPACE(dev);
+	/* ip6gre: room for the outer headers gre_ka_ip6_xmit() adds. */
+	unsigned int hroom = LL_RESERVED_SPACE(dev) + MAX_HEADER +
+			     sizeof(struct ipv6hdr) + 16;
 	struct sk_buff *skb;
 
 	skb = alloc_skb(hroom + len, GFP_ATOMIC);
@@ -62,7 +71,7 @@ static struct sk_buff *gre_ka_build_skb(struct net_device *dev,
 	gre_ka_pkt_build(skb_put(skb, len), pp, tr);
 
 	skb->dev = dev;
-	skb->protocol = htons(ETH_P_IP);
+	skb->protocol = htons(pp->family == AF_INET6 ? ETH_P_IPV6 : ETH_P_IP);
 	/* Keepalives must not starve behind data on a saturated link. */
 	skb->priority = TC_PRIO_CONTROL;
 	return skb;
@@ -92,12 +101,20 @@ static void gre_ka_tick(struct gre_ka_tunnel *ka)
 	enum gre_ka_transition t;
 	struct sk_buff *skb;
 	u64 now = ktime_get_ns();
-	u32 counter;
+	u32 counter, seq;
+	bool down;
 
 	rcu_read_lock();
 	p = rcu_dereference(ka->params);
-	pp.src = p->remote;
-	pp.dst = gre_ka_local_addr(p);
+	pp.family = p->family;
+	if (p->family == AF_INET6) {
+		pp.src6 = p->remote6;
+		/* No route to the peer: send anyway, to be counted unanswered. */
+		gre_ka_ip6_local_addr(p, &pp.dst6);
+	} else {
+		pp.src = p->remote;
+		pp.dst = gre_ka_local_addr(p);
+	}
 	pp.key = p->i_key;
 	pp.has_key = p->i_key_set;
 	pp.has_csum = p->i_csum;
@@ -105,13 +122,21 @@ static void gre_ka_tick(struct gre_ka_tunnel *ka)
 	spin_lock(&ka->lock);
 	t = gre_ka_fsm_tick(&ka->fsm, ka->retries);
 	gre_ka_carrier_change(ka, t, now);
-	gre_ka_trailer_seal(&tr, ++ka->tx_seq, now, &ka->key);
+	seq = ++ka->tx_seq;
+	gre_ka_trailer_seal(&tr, seq, now, &ka->key);
 	counter = ka->fsm.counter;
+	down = ka->fsm.down;
 	ka->stats.tx++;
 	spin_unlock(&ka->lock);
 
+	trace_gre_ka_send(ka->dev, seq, counter, down);
 	skb = gre_ka_build_skb(ka->dev, &pp, &tr);
-	if (skb) {
+	if (skb && p->family == AF_INET6) {
+		netdev_dbg(ka->dev,
+			   "sending keepalive, %pI6c->%pI6c (len=%u hlim=255), counter=%u\n",
+			   &pp.src6, &pp.dst6, skb->len, counter);
+		gre_ka_ip6_xmit(ka, p, skb);
+	} else if (skb) {
 		netdev_dbg(ka->dev,
 			   "sending keepalive, %pI4->%pI4 (len=%u ttl=255), counter=%u\n",
 			   &pp.src, &pp.dst, skb->len, counter);

@@ -21,20 +21,31 @@
 #include "gre_ka_proto.h"
 
 /*
- * Snapshot of the ip_gre parameters we use, taken under RTNL at attach and
- * on NETDEV_CHANGE, published with RCU to the timer and the ingress hook.
- * ip_tunnel_update() rewrites the live parameters without a lock the data
- * path could take, so we never read them outside RTNL.
+ * Snapshot of the ip_gre/ip6gre parameters we use, taken under RTNL at
+ * attach and on NETDEV_CHANGE, published with RCU to the timer and the
+ * ingress hook. ip_tunnel_update() and ip6gre_tnl_change() rewrite the
+ * live parameters without a lock the data path could take, so we never
+ * read them outside RTNL.
  */
 struct gre_ka_params {
 	struct net *net;	/* underlay netns (tunnel->net) */
+	unsigned short family;	/* AF_INET: ip_gre, AF_INET6: ip6gre */
 	__be32 local;		/* 0: any address of the underlay */
 	__be32 remote;
+	struct in6_addr local6;	/* ::, any address of the underlay */
+	struct in6_addr remote6;
 	__be32 i_key;
+	__be32 o_key;		/* ip6gre: we encapsulate ourselves */
 	int link;
 	u32 fwmark;
+	__be32 flowlabel;	/* ip6gre outer header */
+	u8 tclass;
+	u8 hop_limit;		/* 0: the route's */
 	bool i_key_set;
 	bool i_csum;
+	bool o_key_set;
+	bool o_csum;
+	bool o_seq;
 	int unsupported;	/* 0, or why keepalive cannot run (-errno) */
 	const char *why;	/* and the reason in words */
 	struct rcu_head rcu;
@@ -113,5 +124,17 @@ void gre_ka_timer_stop(struct gre_ka_tunnel *ka);
 /* gre_ka_rx.c */
 int gre_ka_hook_register(struct gre_ka_tunnel *ka);
 void gre_ka_hook_unregister(struct gre_ka_tunnel *ka);
+bool gre_ka_reflect_allowed(struct gre_ka_tunnel *ka, u64 now);
+void gre_ka_reflect_done(struct gre_ka_tunnel *ka, unsigned short family,
+			 unsigned int len, int err);
+
+/* gre_ka_ip6.c: what differs for ip6gre tunnels */
+bool gre_ka_is_ip6gre(const struct net_device *dev);
+void gre_ka_ip6_params_read(struct net_device *dev, struct gre_ka_params *p);
+bool gre_ka_ip6_local_addr(const struct gre_ka_params *p,
+			   struct in6_addr *addr);
+void gre_ka_ip6_xmit(struct gre_ka_tunnel *ka, const struct gre_ka_params *p,
+		     struct sk_buff *skb);
+unsigned int gre_ka_rx_ipv6(struct gre_ka_tunnel *ka, struct sk_buff *skb);
 
 #endif /* _GRE_KA_H */

@@ -7,6 +7,7 @@
 #define _GRE_KA_PROTO_H
 
 #include <linux/types.h>
+#include <linux/in6.h>
 #include <linux/siphash.h>
 
 /* sysfs and module parameter bounds (Documentation/ABI). */
@@ -37,18 +38,30 @@ struct gre_ka_trailer {
 
 #define GRE_KA_TRAILER_LEN	sizeof(struct gre_ka_trailer)
 
-/* What the packet builder needs to know about the tunnel. */
+/*
+ * What the packet builder needs to know about the tunnel. The inner
+ * header has the family of the underlay: IPv4 for ip_gre, IPv6 for ip6gre.
+ */
 struct gre_ka_pkt_params {
+	unsigned short family;	/* AF_INET or AF_INET6 */
 	__be32 src;		/* inner source: the tunnel's remote */
 	__be32 dst;		/* inner destination: our own address */
+	struct in6_addr src6;
+	struct in6_addr dst6;
 	__be32 key;		/* our input key, if key is set */
 	bool has_key;
 	bool has_csum;
-	u8 tos;
+	u8 tos;			/* IPv4 TOS or IPv6 traffic class */
 };
 
-/* Inner IPv4 + GRE (+csum, +key) + trailer, the most we ever build. */
-#define GRE_KA_PKT_MAX_LEN	(20 + 4 + 4 + 4 + GRE_KA_TRAILER_LEN)
+/* Inner IPv6 + GRE (+csum, +key) + trailer, the most we ever build. */
+#define GRE_KA_PKT_MAX_LEN	(40 + 4 + 4 + 4 + GRE_KA_TRAILER_LEN)
+
+/* A GRE header with the optional fields the flags ask for. */
+unsigned int gre_ka_gre_hlen(bool csum, bool key, bool seq);
+unsigned int gre_ka_gre_fill(void *buf, __be16 proto, bool csum, bool key,
+			     __be32 keyv, bool seq, __be32 seqv);
+void gre_ka_gre_csum(void *greh, unsigned int len);
 
 unsigned int gre_ka_pkt_len(const struct gre_ka_pkt_params *pp);
 unsigned int gre_ka_pkt_build(void *buf, const struct gre_ka_pkt_params *pp,
@@ -134,5 +147,8 @@ enum gre_ka_peer_verdict {
 
 enum gre_ka_peer_verdict gre_ka_peer_check(const void *data, unsigned int len,
 					   __be32 local, __be32 remote);
+enum gre_ka_peer_verdict gre_ka_peer_check6(const void *data, unsigned int len,
+					    const struct in6_addr *local,
+					    const struct in6_addr *remote);
 
 #endif /* _GRE_KA_PROTO_H */

@@ -12,6 +12,7 @@
 #include <net/checksum.h>
 #include <net/gre.h>
 #include <net/ip.h>
+#include <net/ipv6.h>
 #include <linux/unaligned.h>
 
 #include "gre_ka_proto.h"
@@ -27,6 +28,7 @@ static void build(struct kunit *test, u8 *buf, bool key, bool csum,
 		  unsigned int *len)
 {
 	struct gre_ka_pkt_params pp = {
+		.family = AF_INET,
 		.src = B_ADDR,
 		.dst = A_ADDR,
 		.key = cpu_to_be32(0x01020304),
@@ -70,7 +72,7 @@ static void pkt_key_csum(struct kunit *test)
 	unsigned int len;
 
 	build(test, buf, true, true, &len);
-	KUNIT_EXPECT_EQ(test, len, GRE_KA_PKT_MAX_LEN);
+	KUNIT_EXPECT_EQ(test, len, 20 + 12 + GRE_KA_TRAILER_LEN);
 	KUNIT_EXPECT_EQ(test, buf[20], 0xa0);	/* C and K */
 	KUNIT_EXPECT_EQ(test, buf[21], 0x00);
 	KUNIT_EXPECT_EQ(test, get_unaligned_be32(buf + 28), 0x01020304);
@@ -102,10 +104,82 @@ static void pkt_is_peer_keepalive(struct kunit *test)
 			GRE_KA_PEER_OK);
 }
 
+/* 2001:db8::1 and 2001:db8::2 */
+static const struct in6_addr a6 = { { { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } } };
+static const struct in6_addr b6 = { { { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 } } };
+
+/* B's keepalive over ip6gre: inner IPv6 from A (B's remote) to B. */
+static unsigned int build6(u8 *buf, bool key, bool csum)
+{
+	struct gre_ka_pkt_params pp = {
+		.family = AF_INET6,
+		.src6 = a6,
+		.dst6 = b6,
+		.key = cpu_to_be32(0x01020304),
+		.has_key = key,
+		.has_csum = csum,
+		.tos = 0xc0,
+	};
+	struct gre_ka_trailer tr;
+
+	gre_ka_trailer_seal(&tr, 9, 1000, &test_key);
+	return gre_ka_pkt_build(buf, &pp, &tr);
+}
+
+static void pkt6_plain(struct kunit *test)
+{
+	u8 buf[GRE_KA_PKT_MAX_LEN];
+	unsigned int len = build6(buf, false, false);
+
+	KUNIT_EXPECT_EQ(test, len, 40 + 4 + GRE_KA_TRAILER_LEN);
+	/* Version 6, traffic class 0xc0, flow label 0. */
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(buf), 0x6c000000);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be16(buf + 4), len - 40);
+	KUNIT_EXPECT_EQ(test, buf[6], IPPROTO_GRE);
+	KUNIT_EXPECT_EQ(test, buf[7], 255);
+	KUNIT_EXPECT_MEMEQ(test, buf + 8, &a6, 16);
+	KUNIT_EXPECT_MEMEQ(test, buf + 24, &b6, 16);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(buf + 40), 0);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(buf + 44), GRE_KA_MAGIC);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(buf + 48), 9);
+
+	len = build6(buf, true, true);
+	KUNIT_EXPECT_EQ(test, len, GRE_KA_PKT_MAX_LEN);
+	KUNIT_EXPECT_EQ(test, buf[40], 0xa0);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(buf + 48), 0x01020304);
+	KUNIT_EXPECT_EQ(test, csum_fold(csum_partial(buf + 40, len - 40, 0)),
+			0);
+}
+
+/* The outer GRE header of ip6gre keepalives, in RFC 2890 field order. */
+static void pkt_gre_fields(struct kunit *test)
+{
+	u8 buf[16];
+	unsigned int n;
+
+	KUNIT_EXPECT_EQ(test, gre_ka_gre_hlen(false, false, false), 4);
+	KUNIT_EXPECT_EQ(test, gre_ka_gre_hlen(true, true, true), 16);
+	n = gre_ka_gre_fill(buf, htons(ETH_P_IPV6), true, true,
+			    cpu_to_be32(0xaabbccdd), true, cpu_to_be32(5));
+	KUNIT_EXPECT_EQ(test, n, 16);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be16(buf), 0xb000);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be16(buf + 2), ETH_P_IPV6);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(buf + 4), 0);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(buf + 8), 0xaabbccdd);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(buf + 12), 5);
+	n = gre_ka_gre_fill(buf, htons(ETH_P_IPV6), false, false, 0, true,
+			    cpu_to_be32(6));
+	KUNIT_EXPECT_EQ(test, n, 8);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be16(buf), 0x1000);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(buf + 4), 6);
+}
+
 static struct kunit_case pkt_cases[] = {
 	KUNIT_CASE(pkt_plain),
 	KUNIT_CASE(pkt_key_csum),
 	KUNIT_CASE(pkt_is_peer_keepalive),
+	KUNIT_CASE(pkt6_plain),
+	KUNIT_CASE(pkt_gre_fields),
 	{}
 };
 
@@ -507,7 +581,63 @@ static void peer_bad_gre(struct kunit *test)
 			GRE_KA_PEER_MALFORMED);
 }
 
+/* Reflection over ip6gre: A reflects what B built (inner A -> B). */
+static void peer6(struct kunit *test)
+{
+	static const struct in6_addr any;
+	u8 buf[GRE_KA_PKT_MAX_LEN + 8];
+	struct ipv6hdr *ip6h = (struct ipv6hdr *)buf;
+	unsigned int len;
+
+	len = build6(buf, true, true);
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len, &a6, &b6),
+			GRE_KA_PEER_OK);
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len, &any, &b6),
+			GRE_KA_PEER_OK);
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len + 8, &a6, &b6),
+			GRE_KA_PEER_OK);
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len, &b6, &a6),
+			GRE_KA_PEER_ADDRESS);
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len, &a6, &any),
+			GRE_KA_PEER_ADDRESS);
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, 39, &a6, &b6),
+			GRE_KA_PEER_MALFORMED);
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len - 1, &a6, &b6),
+			GRE_KA_PEER_MALFORMED);	/* payload_len beyond len */
+
+	ip6h->nexthdr = NEXTHDR_HOP;
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len, &a6, &b6),
+			GRE_KA_PEER_OPTIONS);
+	ip6h->nexthdr = NEXTHDR_FRAGMENT;
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len, &a6, &b6),
+			GRE_KA_PEER_FRAGMENT);
+	ip6h->nexthdr = IPPROTO_UDP;
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len, &a6, &b6),
+			GRE_KA_PEER_NOT_GRE);
+
+	len = build6(buf, false, false);
+	ip6h->version = 4;
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len, &a6, &b6),
+			GRE_KA_PEER_MALFORMED);
+	len = build6(buf, false, false);
+	buf[42] = 0x86;			/* protocol type 0x86dd: data */
+	buf[43] = 0xdd;
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len, &a6, &b6),
+			GRE_KA_PEER_BAD_GRE);
+	len = build6(buf, false, false);
+	buf[40] = 0x10;			/* claims a sequence number... */
+	ip6h->payload_len = htons(6);	/* ...that is cut off */
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len, &a6, &b6),
+			GRE_KA_PEER_MALFORMED);
+	len = build6(buf, false, false);
+	ip6h->payload_len = htons(GRE_KA_REFLECT_MAX_LEN);
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, GRE_KA_REFLECT_MAX_LEN + 40,
+						 &a6, &b6),
+			GRE_KA_PEER_TOO_BIG);
+}
+
 static struct kunit_case peer_cases[] = {
+	KUNIT_CASE(peer6),
 	KUNIT_CASE(peer_cisco),
 	KUNIT_CASE(peer_addresses),
 	KUNIT_CASE(peer_malformed),

@@ -1,0 +1,104 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 200
+#
+# Core keepalive over an IPv6 underlay (ip6gre) against a stock Linux peer
+# (IPv6 forwarding, module reflection off): up in steady state, down within
+# the Cisco window after a path cut, keepalives keep going, up after the
+# repair; then the variants whose outer header we build ourselves: output
+# key, checksum and sequence numbers towards a peer with iseq, and a tunnel
+# without a local address.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ka.sh"
+. "$(dirname "$0")/ka6.sh"
+
+PERIOD=200
+RETRIES=3
+
+check "two routers with an ip6gre tunnel" topo6_two_routers
+check "static neighbours" static_neigh6
+check "stock IPv6 reflector on r2" make_stock_reflector6 r2
+check "module loads" load_module
+check "keepalive directory on ip6gre" ns_exec r1 test -d /sys/class/net/gre6/keepalive/statistics
+check_eq "disabled by default" disabled "$(ka_get r1 gre6 state)"
+check "peer does not reflect with the module" ka_set r2 gre6 reflect 0
+check "enable keepalive" ka_enable r1 gre6 $PERIOD $RETRIES
+
+check "replies arrive from the stock peer" \
+	wait_for 10 "statistics/rx >= 3" ka_stat_ge r1 gre6 rx 3
+check_eq "up in steady state" up "$(ka_get r1 gre6 state)"
+check "carrier on" has_carrier r1 gre6
+check_eq "no reply rejected" 0 "$(ka_stat r1 gre6 rx_invalid)"
+check "the reply carried an RTT" test "$(ka_stat r1 gre6 rtt_max_us)" -gt 0
+check_eq "peer module did not reflect" 0 "$(ka_stat r2 gre6 reflected)"
+check "data flows over the tunnel" ping_ok r1 "$R2_IN6"
+
+t_lo=$(now_ms)
+check "cut the path" ns_exec r1 tc qdisc replace dev eth0 root netem loss 100%
+t_hi=$(now_ms)
+check "line protocol goes down" \
+	wait_for 10 "state down" ka_state_is r1 gre6 down
+t_down=$(( $(now_ms) - $(ka_get r1 gre6 last_change_ms) ))
+diag "down $((t_down - t_lo)) ms after the cut began, $((t_down - t_hi)) ms after it ended (window $((RETRIES * PERIOD))..$(((RETRIES + 1) * PERIOD)) ms)"
+check "not down before (retries - 1) x period" test $((t_down - t_lo)) -ge $(((RETRIES - 1) * PERIOD - 20))
+check "down within (retries + 1) x period" test $((t_down - t_hi)) -le $(((RETRIES + 1) * PERIOD + 300))
+check "carrier off" has_no_carrier r1 gre6
+check "ip link shows NO-CARRIER" no_carrier_shown r1 gre6
+tx=$(ka_stat r1 gre6 tx)
+check "keepalives keep going out while down" \
+	wait_for 5 "tx grows" ka_stat_ge r1 gre6 tx $((tx + 3))
+
+t_lo=$(now_ms)
+check "repair the path" ns_exec r1 tc qdisc del dev eth0 root
+check "line protocol comes back up" \
+	wait_for 10 "state up" ka_state_is r1 gre6 up
+t_up=$(( $(now_ms) - $(ka_get r1 gre6 last_change_ms) ))
+diag "up $((t_up - t_lo)) ms after the repair began"
+check "up within two periods of the repair" test $((t_up - t_lo)) -le $((2 * PERIOD + 300))
+check "carrier on again" has_carrier r1 gre6
+check "kernel logged both transitions" \
+	sh -c 'dmesg | grep -q "gre6: keepalive: line protocol changed state to down" &&
+		dmesg | grep -q "gre6: keepalive: line protocol changed state to up"'
+check "disable" ka_set r1 gre6 enabled 0
+check "carrier on when disabled" has_carrier r1 gre6
+check "unload" unload_module
+ns_delete r1
+ns_delete r2
+
+# Output key, checksum and sequence numbers: r2 accepts our keepalives
+# only if the outer GRE header we build carries r1's okey, a valid
+# checksum and in-order sequence numbers. r2 has iseq, so keepalive
+# cannot run on r2 itself, but its module still reflects.
+export GRE6_OPTS_R1="okey 1001 ikey 2002 ocsum icsum oseq"
+export GRE6_OPTS_R2="ikey 1001 okey 2002 icsum ocsum iseq"
+check "keyed, checksummed, sequenced tunnel" topo6_two_routers
+check "static neighbours" static_neigh6
+check "module loads" load_module
+check_fail "keepalive refused on r2 (iseq)" ka_set r2 gre6 enabled 1
+check "reason given for r2" sh -c 'dmesg | grep -q "gre6: keepalive: cannot enable: input sequencing"'
+check "enable keepalive on r1" ka_enable r1 gre6 $PERIOD $RETRIES
+check "r2's module reflects through its iseq tunnel" \
+	wait_for 10 "r2 reflected >= 3" ka_stat_ge r2 gre6 reflected 3
+check "r1 gets replies" wait_for 10 "rx >= 3" ka_stat_ge r1 gre6 rx 3
+check_eq "r1 up" up "$(ka_get r1 gre6 state)"
+rx_errors=$(ip -n r2 -s -s link show gre6 | awk '/RX errors:/ {getline; print $1}')
+check_eq "r2's ip6gre dropped nothing (seq, csum)" 0 "${rx_errors:-x}"
+check "unload" unload_module
+ns_delete r1
+ns_delete r2
+unset GRE6_OPTS_R1 GRE6_OPTS_R2
+
+# A tunnel without a local address: the inner destination is the source
+# the underlay picks, and the reply still finds the tunnel.
+export TOPO6_LOCAL1=::
+check "r1 tunnel without local address" topo6_two_routers
+check "static neighbours" static_neigh6
+check "module loads" load_module
+check "enable keepalive" ka_enable r1 gre6 $PERIOD $RETRIES
+check "replies arrive (r2's module reflects)" \
+	wait_for 10 "rx >= 3" ka_stat_ge r1 gre6 rx 3
+check_eq "up" up "$(ka_get r1 gre6 state)"
+check "r2 counted the reflections" ka_stat_ge r2 gre6 reflected 3
+unset TOPO6_LOCAL1
+
+test_done
