@@ -64,7 +64,12 @@ inner() {
 	mkdir "$scratch/ovl/upper" "$scratch/ovl/work"
 	mount -t overlay overlay -o "lowerdir=/lib/modules,upperdir=$scratch/ovl/upper,workdir=$scratch/ovl/work" /lib/modules
 	dkms add -m gre_ka -v "$ver" --sourcetree "$scratch/src"
-	dkms build -m gre_ka -v "$ver" -k "$kver"
+	dkms build -m gre_ka -v "$ver" -k "$kver" || {
+		# make.log lives in the tmpfs: show it before it goes.
+		tail -n 40 "/var/lib/dkms/gre_ka/$ver/build/make.log"
+		echo "dkms build failed for $kver (the end of make.log is above)"
+		exit 1
+	}
 	dkms install -m gre_ka -v "$ver" -k "$kver"
 	dkms status -m gre_ka -v "$ver" -k "$kver"
 	dkms status -m gre_ka -v "$ver" -k "$kver" | grep -q ': installed'
