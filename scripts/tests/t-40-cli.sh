@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 240
+# timeout: 300
 #
 # The gre-ka CLI (tools/gre-ka, run with dash) against real tunnels:
 # Cisco-style `keepalive DEV SECONDS RETRIES` reaches sysfs, `show` and
@@ -13,6 +13,7 @@
 # through `ip netns exec`, which mounts the netns's own /sys.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ka.sh"
+. "$(dirname "$0")/ka6.sh"
 
 CLI=$GRE_KA_REPO/tools/gre-ka
 
@@ -57,7 +58,7 @@ has_line() {
 
 # matches TEXT REGEX: TEXT matches REGEX (ERE) somewhere.
 matches() {
-	grep -qE -- "$2" <<<"$1" || {
+	[[ $1 =~ $2 ]] || {
 		echo "'$1' does not match '$2'"
 		return 1
 	}
@@ -184,5 +185,23 @@ check_eq "disabled" "500 2 0" "$(conf r1 gre1)"
 check "show: keepalive not set" has_line "$(gk r1 show gre1)" \
 	"  Keepalive not set \(configured: 0\.5 sec, retries 2\)"
 check "help" sh -c "dash '$CLI' help | grep -q 'keepalive DEV'"
+
+# ip6gre: the same ABI, so the same commands.
+check "IPv6 underlay on r1" ip -n r1 addr add "$R1_UL6/64" dev eth0 nodad
+check "IPv6 underlay on r2" ip -n r2 addr add "$R2_UL6/64" dev eth0 nodad
+check "r1 IPv6 address usable" wait_for 5 "r1 underlay address" ul6_ready r1 "$R1_UL6"
+check "r2 IPv6 address usable" wait_for 5 "r2 underlay address" ul6_ready r2 "$R2_UL6"
+check "ip6gre tunnel on r1" ip6gre_tunnel r1 gre6 "$R1_UL6" "$R2_UL6" "$R1_IN6/30"
+check "ip6gre tunnel on r2" ip6gre_tunnel r2 gre6 "$R2_UL6" "$R1_UL6" "$R2_IN6/30"
+check "keepalive gre6 0.5 2 on r1" gk r1 keepalive gre6 0.5 2
+check "keepalive gre6 0.5 2 on r2" gk r2 keepalive gre6 0.5 2
+check_eq "r1 gre6: 500 ms, 2 retries, enabled" "500 2 1" "$(conf r1 gre6)"
+check "gre6 replies arrive" wait_for 10 "rx >= 2" ka_stat_ge r1 gre6 rx 2
+out=$(gk r1 show)
+check "show: gre6 up" has_line "$out" "gre6 is up, line protocol is up"
+check "show: gre6 keepalive set" has_line "$out" \
+	"  Keepalive set \(0\.5 sec\), retries 2, counter [0-2], up after 1 reply"
+check "--json lists gre6, not the fallback ip6gre0" json_ok "$(gk r1 --json show)" \
+	'[t["name"] for t in a] == ["gre1", "gre6", "gre9"] and a[1]["period_ms"] == 500 and a[1]["statistics"]["rx"] >= 2'
 
 test_done
