@@ -8,7 +8,7 @@
 #
 # Usage: scripts/demo-plot.sh DIR
 #   reads DIR/demo-ping.dat (time s, RTT ms or -1, path 1 = gre1 / 0 =
-#   backup), DIR/demo-state.dat (time s, carrier, path) and
+#   backup), DIR/demo-state.dat (time s, carrier, path, wall clock) and
 #   DIR/demo-events.dat (time s, label); writes DIR/timeline.png.
 set -euo pipefail
 
@@ -30,8 +30,10 @@ marks=$(awk '{
 	printf "set arrow from %s, graph 0 to %s, graph 1 nohead dt 2 lc rgb \"#555555\"\n", $1, $1
 	printf "set label \"%s\" at %s, graph %.2f offset 0.3, 0 font \",9\"\n", label, $1, 0.62 - (NR % 2) * 0.08
 }' "$dir/demo-events.dat")
-ymax=$(awk '$2 > m { m = $2 } END { print (m > 0 ? m * 1.6 : 1) }' "$dir/demo-ping.dat")
-xmin=$(awk 'NR == 1 || $1 < m { m = $1 } END { print int(m) }' "$dir/demo-state.dat")
+ymax=$(awk '$2 > m { m = $2 } END { print (m > 0 ? m * 8 : 10) }' "$dir/demo-ping.dat")
+# The same time axis in both panels.
+xmin=$(awk 'NR == 1 || $1 < m { m = $1 } END { print int(m) }' "$dir/demo-state.dat" "$dir/demo-ping.dat")
+xmax=$(awk 'NR == 1 || $1 > m { m = $1 } END { print int(m) + 1 }' "$dir/demo-state.dat" "$dir/demo-ping.dat")
 
 gnuplot <<GP
 set terminal pngcairo size 1100,650 font ",10"
@@ -39,22 +41,24 @@ set output "$dir/timeline.png"
 set multiplot layout 2,1 title "gre\\\\_ka demo: floating static route, keepalive 1 s x 3, path cut and repair"
 set lmargin 10
 set rmargin 4
-set xrange [$xmin:*]
+set xrange [$xmin:$xmax]
 set grid xtics ytics lc rgb "#dddddd"
 set key top right opaque
 
-set ylabel "ping RTT (ms)"
-set yrange [-0.1 * $ymax:$ymax]
+set ylabel "ping RTT (ms, log scale)"
+set logscale y
+set yrange [0.02:$ymax]
 set format x ""
 set bmargin 1
 $marks
 plot "$dir/demo-ping.dat" using 1:((\$2 >= 0 && \$3 == 1) ? \$2 : 1/0) with points pt 7 ps 0.6 lc rgb "#1f77b4" title "reply via gre1 (tunnel)", \
      "" using 1:((\$2 >= 0 && \$3 == 0) ? \$2 : 1/0) with points pt 7 ps 0.6 lc rgb "#2ca02c" title "reply via eth1 (backup)", \
-     "" using 1:((\$2 < 0) ? 0 : 1/0) with points pt 2 ps 0.9 lc rgb "#d62728" title "no answer"
+     "" using 1:((\$2 < 0) ? 0.03 : 1/0) with points pt 2 ps 0.9 lc rgb "#d62728" title "no answer"
 
 set format x "%g"
 set xlabel "time (s)"
 set ylabel "r1 gre1"
+unset logscale y
 set yrange [-0.3:1.5]
 set ytics ("down" 0, "up" 1)
 set tmargin 1

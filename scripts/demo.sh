@@ -21,20 +21,36 @@ if [ "${1:-}" = --guest ]; then
 
 	out=${GRE_KA_OUT:-/tmp}
 	cli=$GRE_KA_REPO/tools/gre-ka
-	# Demo time 0: uptime (for the stamps) and wall clock (for ping -D).
+	# Demo time 0 (uptime).
 	t0=$(now_ms)
-	epoch0=$(date +%s.%N)
-	rel() {
-		local t=$(( $(now_ms) - t0 ))
-		printf '%d.%03d' $((t / 1000)) $((t % 1000))
-	}
+	c0=0 c1=0 down=0 up=0
 	stamp() {
 		local t=$(( $(now_ms) - t0 ))
 		printf '[%3d.%01d s] %s\n' $((t / 1000)) $((t % 1000 / 100)) "$*"
 	}
-	event() {
-		# event LABEL: a marker on the PNG timeline
-		echo "$(rel) $1" >>"$out/demo-events.dat"
+	# now VAR: uptime in ms, without forking (forks take long in the VM).
+	now() {
+		local u
+		read -r u _ </proc/uptime
+		u=${u/./}
+		printf -v "$1" %d $((10#${u}0))
+	}
+	# changed_at VAR: uptime in ms at r1 gre1's last line protocol change.
+	changed_at() {
+		local l n
+		read -r l <"$_KA_SYS_ROOT/r1/class/net/gre1/keepalive/last_change_ms"
+		now n
+		printf -v "$1" %d $((n - l))
+	}
+	# fmt_s MS: seconds with 3 decimals
+	fmt_s() {
+		local m=$1 sign=
+		[ "$m" -lt 0 ] && sign=- m=$((-m))
+		printf '%s%d.%03d' "$sign" $((m / 1000)) $((m % 1000))
+	}
+	# event_at UPTIME_MS LABEL: a marker on the PNG timeline
+	event_at() {
+		echo "$(fmt_s $(($1 - t0))) $2" >>"$out/demo-events.dat"
 	}
 	# gk NS ARGS...: the gre-ka CLI on NS's devices (its own sysfs mount).
 	gk() {
@@ -49,7 +65,9 @@ if [ "${1:-}" = --guest ]; then
 	die() { stamp "FAILED: $*"; exit 1; }
 
 	# Every 0.2 s: demo time, r1 gre1 carrier, the device r1 routes
-	# 192.0.2.2 over (1 = gre1, 0 = the backup eth1).
+	# 192.0.2.2 over (1 = gre1, 0 = the backup eth1), and the wall clock
+	# (to place ping -D's timestamps: under a loaded emulator the wall
+	# clock and uptime drift apart by seconds).
 	sampler() {
 		local up c r
 		while :; do
@@ -59,7 +77,7 @@ if [ "${1:-}" = --guest ]; then
 			r=$(ip -n r1 route get 192.0.2.2 from 192.0.2.1)
 			case $r in *" dev gre1 "*) r=1 ;; *) r=0 ;; esac
 			t=$((10#$up - t0))
-			printf '%d.%03d %s %s\n' $((t / 1000)) $((t % 1000)) "$c" "$r"
+			printf '%d.%03d %s %s %s\n' $((t / 1000)) $((t % 1000)) "$c" "$r" "$EPOCHREALTIME"
 			sleep 0.2
 		done
 	}
@@ -96,39 +114,52 @@ if [ "${1:-}" = --guest ]; then
 	ping_pid=$!
 	sleep 3
 	stamp "CUT: 100% loss on the tunnel's underlay (tc netem on both ends); ping r1 -> r2 running"
-	cut=$(now_ms)
-	event cut
-	path_cut eth0 eth0 || die "cut"
+	# The path is cut when r1's end drops. A command's start and end under
+	# emulation can be far apart: take the midpoint, give the spread.
+	now c0
+	ns_exec r1 tc qdisc replace dev eth0 root netem loss 100% || die "cut"
+	now c1
+	cut=$(( (c0 + c1) / 2 ))
+	event_at "$cut" cut
+	ns_exec r2 tc qdisc replace dev eth0 root netem loss 100% || die "cut"
 	wait_for 10 "r1 down" ka_state_is r1 gre1 down || die "r1 did not go down"
-	down_ms=$(( $(now_ms) - $(ka_get r1 gre1 last_change_ms) - cut ))
-	echo "$(( (cut - t0 + down_ms) / 1000 )).$(printf %03d $(( (cut - t0 + down_ms) % 1000 ))) carrier down" >>"$out/demo-events.dat"
-	stamp "CARRIER DOWN on r1 gre1 at cut +$((down_ms / 1000)).$(printf %03d $((down_ms % 1000))) s (Cisco window 3..4 s); route now via $(route_dev)"
+	changed_at down
+	event_at "$down" "carrier down"
+	stamp "CARRIER DOWN on r1 gre1 $(fmt_s $((down - cut))) s after the cut (+-$(fmt_s $(( (c1 - c0) / 2 ))) s; Cisco window 3..4 s); route now via $(route_dev)"
 	wait_for 10 "r2 down" ka_state_is r2 gre1 down || die "r2 did not go down"
 	ip -n r1 link show gre1 | sed 's/^/    /' | head -1
 	gk r1 show gre1
 	sleep 3
 	stamp "BACKUP carries the ping: $(grep -c 'bytes from' "$out/demo-ping.log") replies so far, $(grep -c 'no answer' "$out/demo-ping.log") unanswered"
 	stamp "REPAIR: loss removed"
-	rep=$(now_ms)
-	event repair
-	path_repair eth0 eth0 || die "repair"
+	# Repaired when r2's end passes traffic again (r1's first).
+	ns_exec r1 tc qdisc del dev eth0 root || die "repair"
+	now c0
+	ns_exec r2 tc qdisc del dev eth0 root || die "repair"
+	now c1
+	rep=$(( (c0 + c1) / 2 ))
+	event_at "$rep" repair
 	wait_for 15 "r1 up" ka_state_is r1 gre1 up || die "r1 did not come up"
-	up_ms=$(( $(now_ms) - $(ka_get r1 gre1 last_change_ms) - rep ))
-	echo "$(( (rep - t0 + up_ms) / 1000 )).$(printf %03d $(( (rep - t0 + up_ms) % 1000 ))) carrier up" >>"$out/demo-events.dat"
-	stamp "UP AGAIN: r1 gre1 carrier up at repair +$((up_ms / 1000)).$(printf %03d $((up_ms % 1000))) s; route via $(route_dev)"
+	changed_at up
+	event_at "$up" "carrier up"
+	stamp "UP AGAIN: r1 gre1 carrier up $(fmt_s $((up - rep))) s after the repair (+-$(fmt_s $(( (c1 - c0) / 2 ))) s); route via $(route_dev)"
 	wait_for 15 "r2 up" ka_state_is r2 gre1 up || die "r2 did not come up"
 	gk r1 show gre1
 	sleep 3
 	kill "$ping_pid" "$sampler_pid" 2>/dev/null
 	wait "$ping_pid" "$sampler_pid" 2>/dev/null
 	stamp "ping over the whole run: $(grep -c 'bytes from' "$out/demo-ping.log") answered, $(grep -c 'no answer' "$out/demo-ping.log") unanswered"
-	# The ping as demo time, RTT (ms, or -1 if unanswered), path (1 gre1, 0 backup).
-	awk -v e0="$epoch0" '
-		FILENAME == ARGV[1] { st[++n] = $1; path[n] = $3; next }
+	# The ping as demo time, RTT (ms, or -1 if unanswered), path (1 gre1,
+	# 0 backup); its wall clock stamps are placed relative to the sample
+	# before them.
+	awk '
+		FILENAME == ARGV[1] { st[++n] = $1; path[n] = $3; se[n] = $4; next }
 		/^\[/ {
-			t = substr($1, 2, length($1) - 2) - e0
-			while (i < n && st[i + 1] <= t) i++
-			p = i ? path[i] : 1
+			e = substr($1, 2, length($1) - 2)
+			while (i < n && se[i + 1] <= e) i++
+			if (!i) next
+			t = st[i] + (e - se[i])
+			p = path[i]
 			if ($0 ~ /time=/) { r = $0; sub(/.*time=/, "", r); sub(/ .*/, "", r) }
 			else if ($0 ~ /no answer/) r = -1
 			else next
