@@ -251,18 +251,19 @@ void gre_ka_rtt_update(struct gre_ka_rtt *rtt, u64 sample_ns)
 
 /*
  * The GRE header of a peer keepalive: version 0, no routing, protocol type
- * 0, and room for the optional fields its flags announce (len bytes of GRE
- * header and payload).
+ * 0 (or alt_proto, when not 0), and room for the optional fields its flags
+ * announce (len bytes of GRE header and payload).
  */
 static enum gre_ka_peer_verdict gre_ka_peer_gre(const void *data,
-						unsigned int len)
+						unsigned int len,
+						__be16 alt_proto)
 {
 	const struct gre_base_hdr *greh = data;
 	unsigned int hlen;
 
 	if (greh->flags & ~(GRE_CSUM | GRE_KEY | GRE_SEQ))
 		return GRE_KA_PEER_BAD_GRE;
-	if (greh->protocol)
+	if (greh->protocol && (!alt_proto || greh->protocol != alt_proto))
 		return GRE_KA_PEER_BAD_GRE;
 	hlen = gre_ka_gre_hlen(greh->flags & GRE_CSUM, greh->flags & GRE_KEY,
 			       greh->flags & GRE_SEQ);
@@ -302,7 +303,7 @@ enum gre_ka_peer_verdict gre_ka_peer_check(const void *data, unsigned int len,
 	if (iph->frag_off & htons(IP_MF | IP_OFFSET))
 		return GRE_KA_PEER_FRAGMENT;
 
-	v = gre_ka_peer_gre(iph + 1, tot - sizeof(*iph));
+	v = gre_ka_peer_gre(iph + 1, tot - sizeof(*iph), 0);
 	if (v != GRE_KA_PEER_OK)
 		return v;
 
@@ -318,6 +319,8 @@ enum gre_ka_peer_verdict gre_ka_peer_check(const void *data, unsigned int len,
  * IPv6 header directly: a keepalive has no extension headers, and skipping
  * them would mean parsing attacker-chosen chains for nothing. An unspecified
  * local address means a tunnel without one; the caller checks the source.
+ * Protocol type 0x86dd is accepted besides 0: MikroTik RouterOS is reported
+ * to send its IPv6 keepalives so; the addresses still have to match.
  */
 enum gre_ka_peer_verdict gre_ka_peer_check6(const void *data, unsigned int len,
 					    const struct in6_addr *local,
@@ -342,7 +345,7 @@ enum gre_ka_peer_verdict gre_ka_peer_check6(const void *data, unsigned int len,
 	if (tot > GRE_KA_REFLECT_MAX_LEN)
 		return GRE_KA_PEER_TOO_BIG;
 
-	v = gre_ka_peer_gre(ip6h + 1, tot - sizeof(*ip6h));
+	v = gre_ka_peer_gre(ip6h + 1, tot - sizeof(*ip6h), htons(ETH_P_IPV6));
 	if (v != GRE_KA_PEER_OK)
 		return v;
 

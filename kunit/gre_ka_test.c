@@ -620,8 +620,12 @@ static void peer6(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len, &a6, &b6),
 			GRE_KA_PEER_MALFORMED);
 	len = build6(buf, false, false);
-	buf[42] = 0x86;			/* protocol type 0x86dd: data */
+	buf[42] = 0x86;			/* 0x86dd: MikroTik's IPv6 keepalive */
 	buf[43] = 0xdd;
+	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len, &a6, &b6),
+			GRE_KA_PEER_OK);
+	buf[42] = 0x08;			/* 0x0800: data, not a keepalive */
+	buf[43] = 0x00;
 	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len, &a6, &b6),
 			GRE_KA_PEER_BAD_GRE);
 	len = build6(buf, false, false);

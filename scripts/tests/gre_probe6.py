@@ -43,9 +43,12 @@ def inner_packet(variant, src, dst):
         ext = IPv6ExtHdrFragment(m=1)
     elif variant == "grever":
         gre = GRE(proto=0, version=1)
-    elif variant == "pt-ipv6":
+    elif variant == "mikrotik":
+        # MikroTik RouterOS is reported to use protocol type 0x86dd.
         gre = GRE(proto=0x86DD)
-        payload = bytes(IPv6(src=isrc, dst=idst, nh=59))
+    elif variant == "pt-ip":
+        gre = GRE(proto=0x0800)
+        payload = bytes(20)
     elif variant == "wrong-dst":
         idst = "2001:db8:ff::77"
     elif variant == "wrong-src":

@@ -50,11 +50,12 @@ check "keepalives keep going out while down" \
 
 t_lo=$(now_ms)
 check "repair the path" ns_exec r1 tc qdisc del dev eth0 root
+t_hi=$(now_ms)
 check "line protocol comes back up" \
 	wait_for 10 "state up" ka_state_is r1 gre6 up
 t_up=$(( $(now_ms) - $(ka_get r1 gre6 last_change_ms) ))
-diag "up $((t_up - t_lo)) ms after the repair began"
-check "up within two periods of the repair" test $((t_up - t_lo)) -le $((2 * PERIOD + 300))
+diag "up $((t_up - t_lo)) ms after the repair began, $((t_up - t_hi)) ms after it ended"
+check "up within two periods of the repair" test $((t_up - t_hi)) -le $((2 * PERIOD + 300))
 check "carrier on again" has_carrier r1 gre6
 check "kernel logged both transitions" \
 	sh -c 'dmesg | grep -q "gre6: keepalive: line protocol changed state to down" &&
@@ -83,13 +84,28 @@ check "r1 gets replies" wait_for 10 "rx >= 3" ka_stat_ge r1 gre6 rx 3
 check_eq "r1 up" up "$(ka_get r1 gre6 state)"
 rx_errors=$(ip -n r2 -s -s link show gre6 | awk '/RX errors:/ {getline; print $1}')
 check_eq "r2's ip6gre dropped nothing (seq, csum)" 0 "${rx_errors:-x}"
+
+# The tunnel device in another netns than its underlay: keepalives are
+# still routed, and replies found, in the underlay's netns.
+check "netns r1b" ns_create r1b
+check "move r1's gre6 to r1b" ip -n r1 link set gre6 netns r1b
+check "address and up in r1b" sh -c "ip -n r1b addr add $R1_IN6/30 dev gre6 &&
+	ip -n r1b link set gre6 up"
+check_eq "settings survived the move" 1 "$(ka_get r1b gre6 enabled)"
+rx=$(ka_stat r1b gre6 rx)
+check "replies keep arriving in r1b" wait_for 10 "rx grows" ka_stat_ge r1b gre6 rx $((rx + 3))
+check_eq "up in r1b" up "$(ka_get r1b gre6 state)"
+check "data flows from r1b" wait_for 5 "ping" ping_ok r1b "$R2_IN6"
 check "unload" unload_module
+ns_delete r1b
 ns_delete r1
 ns_delete r2
 unset GRE6_OPTS_R1 GRE6_OPTS_R2
 
 # A tunnel without a local address: the inner destination is the source
-# the underlay picks, and the reply still finds the tunnel.
+# the underlay picks, and the reply still finds the tunnel. (ip6gre itself
+# sends no data through such a tunnel: ip6_tnl_xmit_ctl() wants a unicast
+# local address. Keepalives, which we encapsulate ourselves, do go out.)
 export TOPO6_LOCAL1=::
 check "r1 tunnel without local address" topo6_two_routers
 check "static neighbours" static_neigh6
@@ -101,4 +117,13 @@ check_eq "up" up "$(ka_get r1 gre6 state)"
 check "r2 counted the reflections" ka_stat_ge r2 gre6 reflected 3
 unset TOPO6_LOCAL1
 
+# What cannot run says why; what is not a point-to-point ip6gre is left alone.
+check "ip6gre without remote" ip -n r2 link add g6nr type ip6gre local "$R2_UL6"
+check_fail "enable refused without remote" ka_set r2 g6nr enabled 1
+check "reason logged" sh -c 'dmesg | grep -q "g6nr: keepalive: cannot enable: the tunnel has no remote address"'
+check "ip6gre external" ip -n r2 link add g6md type ip6gre external
+check_fail "enable refused on external" ka_set r2 g6md enabled 1
+check "ip6gretap" ip -n r2 link add g6tap type ip6gretap local "$R2_UL6" remote "$R1_UL6"
+check "no keepalive directory on ip6gretap" \
+	sh -c '! ip netns exec r2 test -e /sys/class/net/g6tap/keepalive'
 test_done
