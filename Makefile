@@ -10,6 +10,11 @@
 #   make demo           boot a VM and show a GRE tunnel between two routers
 #   make debug-kernel   build (or reuse) the debug kernel
 #   make deps           install the Debian packages needed
+#   make install        install the module (modules_install into KDIR's
+#                       kernel, updates/), run depmod, install the gre-ka
+#                       CLI and the docs; make uninstall undoes it
+#   make dkms-install   the same through DKMS: sources to /usr/src, rebuilt
+#                       for every new kernel; make dkms-uninstall
 #   make clean
 
 KVER ?= $(shell uname -r)
@@ -31,6 +36,24 @@ endif
 KERNEL ?= 6.12
 TESTS ?=
 
+# The version lives in dkms.conf only.
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(CURDIR)/dkms.conf)
+# The release of the kernel at KDIR, which modules_install installs for:
+# the directory name for /lib/modules/<release>/build (Debian's 6.1
+# headers have an upstream version in include/config/kernel.release).
+KREL = $(if $(filter /lib/modules/%/build,$(KDIR)),$(patsubst /lib/modules/%/build,%,$(KDIR)),$(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null))
+DESTDIR ?=
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+DOCDIR ?= $(PREFIX)/share/doc/gre_ka
+INSTALL_MOD_DIR ?= updates
+DKMS_SRC = /usr/src/gre_ka-$(VERSION)
+# What DKMS needs to build the module (no build products).
+SRC_FILES = Kbuild Makefile dkms.conf $(filter-out %.mod.c,$(wildcard *.c)) $(wildcard *.h) \
+	$(shell find include kunit -name '*.[ch]' ! -name '*.mod.c' 2>/dev/null)
+DOC_FILES = README Documentation/gre_ka.rst \
+	Documentation/ABI/testing/sysfs-class-net-keepalive
+
 all: modules
 
 modules:
@@ -40,6 +63,39 @@ modules:
 		echo "error: no kernel build tree at '$(KDIR)': set KDIR= or run 'make deps'" >&2; \
 		exit 1; fi
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+install: modules install-tools
+	$(MAKE) -C $(KDIR) M=$(CURDIR) KERNELRELEASE=$(KREL) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	$(if $(DESTDIR),@echo "DESTDIR set: not running depmod",depmod -a $(KREL))
+
+install-tools:
+	install -D -m 0755 tools/gre-ka $(DESTDIR)$(SBINDIR)/gre-ka
+	install -d $(DESTDIR)$(DOCDIR)
+	install -m 0644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)/
+
+uninstall: uninstall-tools
+	rm -f $(DESTDIR)/lib/modules/$(KREL)/$(INSTALL_MOD_DIR)/gre_ka.ko*
+	$(if $(DESTDIR),,depmod -a $(KREL))
+
+uninstall-tools:
+	rm -f $(DESTDIR)$(SBINDIR)/gre-ka
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+dkms-install: install-tools
+	@command -v dkms >/dev/null || { echo "error: dkms is not installed (apt-get install dkms)" >&2; exit 1; }
+	if dkms status -m gre_ka -v $(VERSION) | grep -q .; then \
+		dkms remove -m gre_ka -v $(VERSION) --all; fi
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	cp --parents $(SRC_FILES) $(DKMS_SRC)/
+	dkms add -m gre_ka -v $(VERSION)
+	dkms install -m gre_ka -v $(VERSION) -k $(KREL)
+
+dkms-uninstall: uninstall-tools
+	if dkms status -m gre_ka -v $(VERSION) | grep -q .; then \
+		dkms remove -m gre_ka -v $(VERSION) --all; fi
+	rm -rf $(DKMS_SRC)
 
 clean:
 	@if [ -f "$(KDIR)/Makefile" ]; then \
@@ -63,4 +119,5 @@ debug-kernel:
 deps:
 	scripts/deps.sh
 
-.PHONY: all modules clean check vmtest demo debug-kernel deps
+.PHONY: all modules clean check vmtest demo debug-kernel deps install \
+	install-tools uninstall uninstall-tools dkms-install dkms-uninstall

@@ -18,6 +18,9 @@
 #   setup/deps, setup/debug-kernel          installing and building what runs
 #   static/checkpatch                       checkpatch --strict, no findings
 #   static/sparse-6.1, static/sparse-6.12   sparse, no output at all
+#   dkms/6.1, dkms/6.12                     Debian's dkms builds and installs
+#                                           the module from a clean copy of
+#                                           the tree (scripts/dkms-check.sh)
 #   <kernel>/build-w1                       W=1 module build, no warnings
 #   debug/kunit                             KUnit suites, no failed case
 #   <kernel>/t-NAME                         each VM test
@@ -129,6 +132,13 @@ if [ "$STATIC" = 1 ]; then
 			result "static/sparse-$k" PASS
 		else
 			result "static/sparse-$k" FAIL "$(sed -n 2p "$out/sparse-$k.log" | cut -c1-150)"
+		fi
+	done
+	for k in 6.1 6.12; do
+		if scripts/dkms-check.sh "$k" >"$out/dkms-$k.log" 2>&1; then
+			result "dkms/$k" PASS
+		else
+			result "dkms/$k" FAIL "$(tail -n 1 "$out/dkms-$k.log" | cut -c1-150)"
 		fi
 	done
 	for k in 6.1 6.12; do

@@ -10,6 +10,8 @@ packages=(
 	# building the module and the debug kernel
 	build-essential flex bison bc cpio kmod libelf-dev libssl-dev
 	xz-utils zstd git perl
+	# make check proves that DKMS builds the module (scripts/dkms-check.sh)
+	dkms
 	# kernels to test on, their headers, and the debug kernel's source
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.12
