@@ -21,7 +21,7 @@ packages=(
 	sparse
 	# tools used by the tests inside the guest (host root is shared)
 	python3 python3-scapy tcpdump iproute2 nftables iperf3 ethtool
-	procps iputils-ping gnuplot-nox
+	procps iputils-ping gnuplot-nox udev
 )
 
 missing=()
