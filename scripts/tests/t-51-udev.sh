@@ -7,8 +7,10 @@
 # being a tmpfs in the guest). Tunnels are created in the initial netns,
 # whose uevents udevd sees: gre1 gets its own settings, a batch of tunnels
 # created at once the default ones (the keepalive/ directory exists by the
-# time udevd handles the "add" event), a tunnel that existed before the
-# module was loaded is configured by `udevadm trigger`, and a tunnel in
+# time udevd handles the "add" event, and the module's "change" event
+# follows), an ip6gre tunnel too, a tunnel that existed before the module
+# was loaded is configured by the "change" event the module sends when it
+# attaches, `udevadm trigger` applies the rules again, and a tunnel in
 # another netns is, as documented, not seen.
 . "$(dirname "$0")/lib.sh"
 
@@ -65,7 +67,7 @@ stop_udevd() {
 
 udev_cleanup() {
 	local d
-	for d in $UL gre1 $BATCH gre10; do
+	for d in $UL gre1 $BATCH gre10 v6gre1; do
 		ip link del "$d" 2>/dev/null
 	done
 	if [ -n "$udevd_pid" ] && kill -0 "$udevd_pid" 2>/dev/null; then
@@ -84,7 +86,7 @@ check "systemd-udevd runs with the example rule" start_udevd
 check "gre10 created before the module" tunnel gre10
 check "module loads" load_module
 check "udev settles" udevadm settle -t 20
-check "gre10 is attached but off" ka_is gre10 enabled 0
+check "gre10 configured by the module's change event" settings gre10 10000
 
 check "gre1 created" tunnel gre1
 check "udev settles" udevadm settle -t 20
@@ -100,10 +102,15 @@ for d in $BATCH; do
 	check "$d: period 10000, retries 3, enabled" settings "$d" 10000
 done
 
-check_eq "gre10 still off" 0 "$(cat /sys/class/net/gre10/keepalive/enabled)"
-check "udevadm trigger on existing GRE tunnels" udevadm trigger --settle \
-	--action=add --subsystem-match=net --attr-match=type=778
-check "gre10 configured by the trigger" settings gre10 10000
+check "ip6gre tunnel v6gre1 created" ip link add v6gre1 type ip6gre \
+	local 2001:db8:1::1 remote 2001:db8:1::2
+check "udev settles" udevadm settle -t 20
+check "v6gre1: period 10000, retries 3, enabled" settings v6gre1 10000
+
+check "gre10 turned off by hand" sh -c 'echo 0 > /sys/class/net/gre10/keepalive/enabled'
+check "udevadm trigger on existing tunnels" udevadm trigger --settle \
+	--action=change --subsystem-match=net
+check "gre10 configured again by the trigger" settings gre10 10000
 check "gre1 kept its own settings" settings gre1 1000
 
 check "netns n1" ns_create n1
