@@ -201,7 +201,8 @@ set y2tics
 set y2range [0:*]
 plot "{d}/scale.dat" u 1:2 w lp pt 7 t "CPU (left)", \\
      "{d}/scale.dat" u 1:3 axes x1y2 w lp pt 5 t "memory (right)", \\
-     1 w l lc rgb "gray" dt 2 t "1% goal"
+     1 w l lc rgb "gray" dt 2 t "1% goal", \\
+     1024 axes x1y2 w l lc rgb "dark-green" dt 3 t "1 KiB goal"
 unset multiplot
 '''
 	try:
