@@ -8,6 +8,7 @@
 #   make check          the whole test suite (scripts/check.sh)
 #   make vmtest         one kernel's VM tests: KERNEL=6.12 TESTS="t-00-basic"
 #   make demo           boot a VM and show a GRE tunnel between two routers
+#   make bench          benchmarks in a VM: table, out/bench/results.json, plot
 #   make debug-kernel   build (or reuse) the debug kernel
 #   make deps           install the Debian packages needed
 #   make install        install the module (modules_install into KDIR's
@@ -113,11 +114,14 @@ vmtest:
 demo:
 	scripts/demo.sh
 
+bench:
+	scripts/bench.sh
+
 debug-kernel:
 	scripts/vm/build-debug-kernel.sh
 
 deps:
 	scripts/deps.sh
 
-.PHONY: all modules clean check vmtest demo debug-kernel deps install \
+.PHONY: all modules clean check vmtest demo bench debug-kernel deps install \
 	install-tools uninstall uninstall-tools dkms-install dkms-uninstall

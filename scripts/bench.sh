@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Benchmarks (make bench): boots one VM with Debian's 6.12 kernel, runs
+# scripts/bench/guest.sh in it (detection/recovery latency, false downs
+# under load, scale to many tunnels, data-path overhead), then prints the
+# table and writes, in out/bench/ (or $BENCH_OUT):
+#   results.json   every figure, machine-readable (raw trials included)
+#   table.txt      the printed table
+#   bench.png      the plot (gnuplot)
+#   vm/            the VM's logs and the per-measurement files
+#
+# Usage: scripts/bench.sh
+# Environment (see scripts/bench/guest.sh for the defaults):
+#   BENCH_TRIALS=30 BENCH_CONFIGS="1000x3 100x3 20x3" BENCH_LOAD_SECS=60
+#   BENCH_SCALE="100 1000" BENCH_CPU_SECS=20 BENCH_DP_SECS=10
+#   BENCH_DP_ROUNDS=4 BENCH_SECTIONS="latency load datapath scale"
+#   BENCH_TIMEOUT=3600 (seconds for the whole VM run)
+#   BENCH_MEM=4096 (MB; 10,000 tunnels per router need about 1 GB)
+# The defaults take about 25 minutes on 2 emulated (TCG) CPUs.
+set -uo pipefail
+
+cd "$(dirname "$0")/.." || exit 2
+. scripts/vm/common.sh
+
+out=${BENCH_OUT:-$GRE_KA_REPO/out/bench}
+mkdir -p "$out" && out=$(cd "$out" && pwd) || exit 2
+
+scripts/deps.sh >/dev/null || die "installing the packages needed failed (scripts/deps.sh)"
+scripts/vm/build-module.sh 6.12 >/dev/null || die "building gre_ka.ko for 6.12 failed"
+
+vars=()
+for v in BENCH_SECTIONS BENCH_TRIALS BENCH_CONFIGS BENCH_LOAD_SECS BENCH_SCALE \
+	BENCH_CPU_SECS BENCH_DP_SECS BENCH_DP_ROUNDS; do
+	[ -n "${!v:-}" ] && vars+=("$v=${!v}")
+done
+rm -f "$out/results.json" "$out/table.txt" "$out/bench.png"
+
+info "booting a VM (Debian 6.12, qemu TCG); progress below, logs in $out/vm"
+start=$(date +%s)
+mkdir -p "$out/vm"
+# Progress: the job's output, as the guest writes it.
+tail -n 0 -F "$out/vm/job.log" 2>/dev/null &
+tail_pid=$!
+trap 'kill "$tail_pid" 2>/dev/null' EXIT
+scripts/vm/run.sh -q --kernel 6.12 --out "$out/vm" --timeout "${BENCH_TIMEOUT:-3600}" \
+	--mem "${BENCH_MEM:-4096}" -- env "${vars[@]}" scripts/bench/guest.sh
+rc=$?
+sleep 0.5
+kill "$tail_pid" 2>/dev/null
+info "VM finished in $(($(date +%s) - start)) s (run.sh exit $rc)"
+
+[ -d "$out/vm/bench" ] || die "no results (see $out/vm/console.log)"
+echo
+python3 scripts/bench/report.py "$out/vm/bench" 2>&1 | grep -v '^Warning: empty'
+for f in results.json table.txt bench.png; do
+	[ -f "$out/vm/bench/$f" ] && cp "$out/vm/bench/$f" "$out/"
+done
+echo
+echo "results: $out/results.json, $out/table.txt, $out/bench.png"
+[ "$rc" = 0 ] || echo "some measurements failed: see $out/vm/job.log" >&2
+exit "$rc"

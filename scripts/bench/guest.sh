@@ -1,0 +1,197 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# gre_ka benchmarks, inside the VM (scripts/bench.sh boots it). Writes one
+# JSON file per measurement to $GRE_KA_OUT/bench/; scripts/bench/report.py
+# turns them into the table and the plot.
+#
+# Environment (defaults in brackets):
+#   BENCH_SECTIONS   which parts run [latency load datapath scale]
+#   BENCH_TRIALS     cut/repair trials per period [30]
+#   BENCH_CONFIGS    period_msxretries configurations [1000x3 100x3 20x3]
+#   BENCH_LOAD_SECS  the loaded run counting false downs [60]
+#   BENCH_DP_SECS    one iperf3 run [10]
+#   BENCH_DP_ROUNDS  pairs of data-path runs, module out / in [4]
+#   BENCH_SCALE      tunnel counts [100 1000]; 10000 takes over 40 min
+#   BENCH_CPU_SECS   each CPU-cost interval [20]
+#
+# Topology (scripts/tests/lib.sh topo_two_routers, static neighbours): r1
+# and r2 in network namespaces joined by veth, gre1 between them. r1 sends
+# keepalives; r2 answers through the module's reflection (one module in
+# this kernel serves both namespaces; the stock-router sysctls are not set).
+# shellcheck source=scripts/tests/lib.sh
+. "$(dirname "$0")/../tests/lib.sh"
+# shellcheck source=scripts/tests/ka.sh
+. "$(dirname "$0")/../tests/ka.sh"
+
+SECTIONS=${BENCH_SECTIONS:-latency load datapath scale}
+TRIALS=${BENCH_TRIALS:-30}
+CONFIGS=${BENCH_CONFIGS:-1000x3 100x3 20x3}
+LOAD_SECS=${BENCH_LOAD_SECS:-60}
+DP_SECS=${BENCH_DP_SECS:-10}
+DP_ROUNDS=${BENCH_DP_ROUNDS:-4}
+SCALE=${BENCH_SCALE:-100 1000}
+CPU_SECS=${BENCH_CPU_SECS:-20}
+BENCH=$(cd "$(dirname "$0")" && pwd)
+RES=$GRE_KA_OUT/bench
+mkdir -p "$RES" || exit 1
+failed=0
+
+# The module logs a line per carrier change; printing thousands of them on
+# the emulated serial console would cost more than the keepalives do.
+dmesg -n 1
+
+say() {
+	echo "# $(date +%T) $*"
+}
+
+fail() {
+	echo "bench: $*" >&2
+	failed=1
+}
+
+section() {
+	[[ " $SECTIONS " == *" $1 "* ]]
+}
+
+# machine: what the numbers were measured on.
+{
+	echo "{"
+	echo "\"kernel\": \"$(uname -r)\","
+	echo "\"cpus\": $(nproc),"
+	echo "\"cpu_model\": \"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)\","
+	echo "\"mem_kb\": $(sed -n 's/^MemTotal: *\([0-9]*\).*/\1/p' /proc/meminfo),"
+	echo "\"clocksource\": \"$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)\","
+	echo "\"hz_user\": $(getconf CLK_TCK)"
+	echo "}"
+} >"$RES/machine.json"
+
+# Two routers, gre1 (no key) plus gre2 (key 2) and gre3 (key 3) for the
+# loaded run, which measures all three periods at once.
+setup_routers() {
+	TOPO_STOCK_REFLECTOR=0 topo_two_routers || return 1
+	static_neigh || return 1
+	gre_tunnel r1 gre2 "$R1_UL" "$R2_UL" 10.255.1.1/30 key 2 &&
+		gre_tunnel r2 gre2 "$R2_UL" "$R1_UL" 10.255.1.2/30 key 2 &&
+		gre_tunnel r1 gre3 "$R1_UL" "$R2_UL" 10.255.2.1/30 key 3 &&
+		gre_tunnel r2 gre3 "$R2_UL" "$R1_UL" 10.255.2.2/30 key 3
+}
+
+if section latency || section load || section datapath; then
+	setup_routers || { fail "router setup failed"; exit 1; }
+	load_module || { fail "insmod failed"; exit 1; }
+fi
+
+# --- 1. Detection and recovery latency ---------------------------------------
+if section latency; then
+	for c in $CONFIGS; do
+		say "latency: ${c}, $TRIALS trials"
+		ip netns exec r1 python3 "$BENCH/latency.py" --dev gre1 --egress eth0 \
+			--period "${c%x*}" --retries "${c#*x}" --trials "$TRIALS" \
+			--out "$RES/latency-$c.json" || fail "latency $c: $(tail -c 300 "$RES/latency-$c.json" 2>/dev/null)"
+	done
+fi
+
+# --- 1b. False downs under load ----------------------------------------------
+# All three configurations at once, on gre1/gre2/gre3, for LOAD_SECS with
+# iperf3 saturating gre1 (two TCP streams r1 -> r2) and a busy loop per CPU.
+if section load; then
+	say "load: ${LOAD_SECS} s, iperf3 over gre1 and $(nproc) busy loops"
+	i=1
+	for c in $CONFIGS; do
+		if ! ka_set r1 "gre$i" enabled 0 ||
+			! ka_enable r1 "gre$i" "${c%x*}" "${c#*x}"; then
+			fail "load: enabling gre$i"
+		fi
+		i=$((i + 1))
+		[ $i -gt 3 ] && break
+	done
+	for i in 1 2 3; do
+		wait_for 10 "gre$i up" has_carrier r1 "gre$i" || fail "load: gre$i not up"
+	done
+	declare -A d0
+	for i in 1 2 3; do
+		d0[$i]=$(ka_stat r1 "gre$i" down_transitions)
+	done
+	ns_exec r2 iperf3 -s -1 -B "$R2_IN" >/dev/null 2>&1 &
+	bg_register $!
+	wait_for 10 "iperf3 server" ns_exec r2 sh -c "ss -ltn | grep -q ':5201 '"
+	hogs=()
+	for _ in $(seq "$(nproc)"); do
+		timeout "$LOAD_SECS" bash -c 'while :; do :; done' &
+		hogs+=($!)
+	done
+	ns_exec r1 iperf3 -c "$R2_IN" -t "$LOAD_SECS" -P 2 -J >"$RES/load-iperf3.json" 2>&1 ||
+		fail "load: iperf3 failed"
+	wait "${hogs[@]}"
+	{
+		echo "{\"seconds\": $LOAD_SECS, \"tunnels\": ["
+		i=1
+		for c in $CONFIGS; do
+			[ $i -gt 1 ] && echo ","
+			printf '{"config": "%s", "false_downs": %d, "tx": %d, "rx": %d, "rtt_max_us": %d}' \
+				"$c" $(($(ka_stat r1 "gre$i" down_transitions) - ${d0[$i]})) \
+				"$(ka_stat r1 "gre$i" tx)" "$(ka_stat r1 "gre$i" rx)" \
+				"$(ka_stat r1 "gre$i" rtt_max_us)"
+			i=$((i + 1))
+			[ $i -gt 3 ] && break
+		done
+		echo "]}"
+	} >"$RES/load.json"
+	for i in 1 2 3; do
+		ka_set r1 "gre$i" enabled 0
+	done
+fi
+
+# --- 3. Data-path overhead -----------------------------------------------------
+# iperf3 over gre1, r1 -> r2: TCP and UDP with 64-byte datagrams (as fast
+# as iperf3 can send them), rounds alternating between the module not
+# loaded and loaded with keepalive on (auto_enable, 1 s period) on every
+# tunnel of both routers.
+if section datapath; then
+	ns_exec r2 iperf3 -s -B "$R2_IN" >/dev/null 2>&1 &
+	bg_register $!
+	wait_for 10 "iperf3 server" ns_exec r2 sh -c "ss -ltn | grep -q ':5201 '" ||
+		fail "datapath: no iperf3 server"
+	# A warm-up run (not counted), then rounds in the order off on, on
+	# off, ... so that a drift in the machine's speed (it may be shared)
+	# does not favour either.
+	ns_exec r1 iperf3 -c "$R2_IN" -t 3 >/dev/null 2>&1
+	for r in $(seq "$DP_ROUNDS"); do
+		modes="off on"
+		[ $((r % 2)) = 0 ] && modes="on off"
+		for mode in $modes; do
+			module_loaded && { unload_module || fail "rmmod"; }
+			if [ "$mode" = on ]; then
+				load_module auto_enable=1 period_ms=1000 || fail "insmod"
+				wait_for 10 "gre1 keepalive up" ka_stat_ge r1 gre1 rx 1 ||
+					fail "datapath: keepalive not answered"
+			fi
+			say "datapath: round $r, module $mode"
+			ns_exec r1 iperf3 -c "$R2_IN" -t "$DP_SECS" -J \
+				>"$RES/dp-tcp-$mode-$r.json" 2>&1 || fail "datapath: iperf3 tcp"
+			ns_exec r1 iperf3 -c "$R2_IN" -u -l 64 -b 0 -t "$DP_SECS" -J \
+				>"$RES/dp-udp-$mode-$r.json" 2>&1 || fail "datapath: iperf3 udp"
+		done
+	done
+	module_loaded && unload_module
+fi
+
+if section latency || section load || section datapath; then
+	_ka_cleanup
+	_GK_MODULE_LOADED=0
+	_GK_NETNS=()
+	module_loaded && rmmod gre_ka
+fi
+
+# --- 2. Scale ---------------------------------------------------------------------
+if section scale; then
+	for n in $SCALE; do
+		say "scale: $n tunnels per router"
+		python3 "$BENCH/scale.py" --n "$n" --cpu-secs "$CPU_SECS" \
+			--ko "$GRE_KA_KO" --out "$RES/scale-$n.json" || fail "scale $n"
+	done
+fi
+
+say "done"
+exit "$failed"
