@@ -308,7 +308,7 @@ all_stopped() {
 	done
 }
 hung=()
-wait_for 180 "churn loops" all_stopped
+wait_for 90 "churn loops" all_stopped
 for l in $LOOPS; do
 	[ -e "$STATE/$l" ] || hung+=("$l")
 done
