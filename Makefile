@@ -7,6 +7,8 @@
 #   make [modules]      build gre_ka.ko here against KDIR
 #   make check          the whole test suite (scripts/check.sh)
 #   make vmtest         one kernel's VM tests: KERNEL=6.12 TESTS="t-00-basic"
+#   make soak           the fuzz and stress tests, long, on the debug kernel:
+#                       SOAK_KERNEL=debug GRE_KA_FUZZ_COUNT=... GRE_KA_STRESS_SECS=...
 #   make demo           boot a VM and show a GRE tunnel between two routers
 #   make bench          benchmarks in a VM: table, out/bench/results.json, plot
 #   make debug-kernel   build (or reuse) the debug kernel
@@ -36,6 +38,8 @@ endif
 
 KERNEL ?= 6.12
 TESTS ?=
+SOAK_KERNEL ?= debug
+SOAK_OUT ?= out/soak-$(SOAK_KERNEL)
 
 # The version lives in dkms.conf only.
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(CURDIR)/dkms.conf)
@@ -111,6 +115,21 @@ vmtest:
 	scripts/vm/run.sh --kernel $(KERNEL) --out out/vmtest-$(KERNEL) -- \
 		scripts/tests/run-all.sh $(TESTS)
 
+# The tests' own timeouts are scaled up (GRE_KA_TIMEOUT_SCALE) and the VM's
+# is 4 hours; the figures (packets, packets/s, counters, churn iterations)
+# are printed at the end and kept in $(SOAK_OUT).
+soak:
+	scripts/vm/build-module.sh $(SOAK_KERNEL) >/dev/null
+	scripts/vm/run.sh --kernel $(SOAK_KERNEL) --out $(SOAK_OUT) --timeout 14400 -- \
+		env GRE_KA_SOAK=1 GRE_KA_TIMEOUT_SCALE=40 \
+		$(if $(GRE_KA_FUZZ_COUNT),GRE_KA_FUZZ_COUNT=$(GRE_KA_FUZZ_COUNT)) \
+		$(if $(GRE_KA_STRESS_SECS),GRE_KA_STRESS_SECS=$(GRE_KA_STRESS_SECS)) \
+		$(if $(KINDS),KINDS="$(KINDS)") \
+		scripts/tests/run-all.sh t-30-fuzz t-31-stress; \
+	rc=$$?; echo "soak figures ($(SOAK_KERNEL)):"; \
+	cat $(SOAK_OUT)/results $(SOAK_OUT)/fuzz-figures $(SOAK_OUT)/stress-figures 2>/dev/null; \
+	exit $$rc
+
 demo:
 	scripts/demo.sh
 
@@ -123,5 +142,6 @@ debug-kernel:
 deps:
 	scripts/deps.sh
 
-.PHONY: all modules clean check vmtest demo bench debug-kernel deps install \
-	install-tools uninstall uninstall-tools dkms-install dkms-uninstall
+.PHONY: all modules clean check vmtest soak demo bench debug-kernel deps \
+	install install-tools uninstall uninstall-tools dkms-install \
+	dkms-uninstall

@@ -130,3 +130,21 @@ static_neigh() {
 		ip -n r1 neigh replace "$R2_UL" lladdr "$m2" dev eth0 nud permanent &&
 		ip -n r2 neigh replace "$R1_UL" lladdr "$m1" dev eth0 nud permanent
 }
+
+# kmemleak_check: on a kernel with kmemleak (the debug kernel), wait until
+# what the test freed is old enough to be reported (5 s), scan twice (a
+# leak is reported once two scans agree) and assert that nothing is. The
+# report stays for the harness's own scan at the end of the VM. Kernels
+# without kmemleak: nothing to check.
+kmemleak_check() {
+	local f=/sys/kernel/debug/kmemleak n
+	[ -w "$f" ] || return 0
+	sleep 5
+	if ! { echo scan >"$f" && echo scan >"$f"; }; then
+		_gk_result 1 "kmemleak scan" "cannot scan"
+		return 1
+	fi
+	n=$(grep -c '^unreferenced object' "$f")
+	check_eq "kmemleak: no unreferenced object" 0 "$n" ||
+		diag "$(head -n 40 "$f")"
+}

@@ -8,8 +8,9 @@
 # Runs every scripts/tests/t-*.sh in order, or the ones named (with or
 # without .sh), each in its own bash with a timeout: the test's
 # "# timeout: N" line, else $TEST_TIMEOUT (default 120) seconds, tripled on
-# the debug kernel. Prints "PASS t-name" or "FAIL t-name (reason)" for each
-# and writes "t-name PASS" / "t-name FAIL reason" lines to
+# the debug kernel and multiplied by $GRE_KA_TIMEOUT_SCALE (default 1).
+# Prints "PASS t-name" or "FAIL t-name (reason)" for each and writes
+# "t-name PASS" / "t-name FAIL reason" lines to
 # $GRE_KA_OUT/results, each test's output to $GRE_KA_OUT/tests/t-name.log.
 #
 # A test fails if it exits nonzero, times out, reports a failed check, runs
@@ -26,6 +27,8 @@ results=$out/results
 
 scale=1
 [ "${GRE_KA_KERNEL:-}" = debug ] && scale=3
+# Long runs (make soak) scale every timeout further.
+scale=$((scale * ${GRE_KA_TIMEOUT_SCALE:-1}))
 default_timeout=${TEST_TIMEOUT:-120}
 splat_re=$(grep -vE '^(#|$)' "$repo/scripts/vm/splat-patterns" | paste -sd'|')
 

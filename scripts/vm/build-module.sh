@@ -93,4 +93,16 @@ fi
 	echo "build ($kernel): no gre_ka.ko produced" >&2
 	exit 1
 }
+# The VM tests' packet fuzzer, a user-space program: built here because a
+# compiler under emulation takes minutes. The tests use it when it is newer
+# than its source and compile it themselves otherwise.
+fuzz_src=$GRE_KA_REPO/scripts/tests/gre_fuzz.c
+fuzz_bin=$GRE_KA_REPO/.build/tools/gre_fuzz
+if [ -f "$fuzz_src" ] && [ ! "$fuzz_bin" -nt "$fuzz_src" ]; then
+	mkdir -p "${fuzz_bin%/*}" &&
+		cc -O2 -Wall -Werror -o "$fuzz_bin" "$fuzz_src" >&2 || {
+		echo "build ($kernel): building the packet fuzzer failed" >&2
+		exit 1
+	}
+fi
 echo "$bdir/gre_ka.ko"
