@@ -23,7 +23,7 @@
 # waiting for"; checked by the harness), no leak (kmemleak).
 #
 # Environment: GRE_KA_STRESS_SECS (default 20, or 300 with GRE_KA_SOAK=1),
-# KINDS (tunnel kinds, default "gre"; "ip6gre" has an IPv6 underlay ready),
+# KINDS (tunnel kinds, default "gre ip6gre"),
 # GRE_KA_STRESS_PAIRS (tunnel pairs per kind, default 2). Figures go to
 # $GRE_KA_OUT/stress-figures.
 . "$(dirname "$0")/lib.sh"
@@ -34,7 +34,7 @@ if [ "${GRE_KA_SOAK:-0}" = 1 ]; then
 else
 	SECS=${GRE_KA_STRESS_SECS:-20}
 fi
-KINDS=${KINDS:-gre}
+KINDS=${KINDS:-gre ip6gre}
 PAIRS=${GRE_KA_STRESS_PAIRS:-2}
 SEED=${GRE_KA_STRESS_SEED:-$$}
 RANDOM=$SEED
