@@ -194,6 +194,10 @@ vm_kernel() {
 		vm_rc=$?
 	fi
 	echo "# $k: VM ran ${#tests[@]} tests in $(($(date +%s) - start)) s (timeout $budget s, run.sh exit $vm_rc), logs in $kout"
+	if [ -s "$kout/splat" ]; then
+		echo "# $k: the kernel's report of the first splat:"
+		sed 's/^/#   /' "$kout/splat"
+	fi
 	vm_reason=$(sed -n 's/^reason=//p' "$kout/verdict" 2>/dev/null)
 	vm_splat=$(sed -n 's/^splat=//p' "$kout/verdict" 2>/dev/null)
 	[ -n "$vm_reason" ] || vm_reason="run.sh failed: $(tail -n 1 "$out/run-$k.stderr")"

@@ -16,6 +16,7 @@
 #   console.log  serial console        job.log   the command's output
 #   status       its exit code         dmesg     kernel log at the end
 #   kmemleak     leak report (debug)   qemu.log  qemu's own output
+#   splat        the kernel's report around the first splat, if any
 #   verdict      summary used by scripts/check.sh: exit=, job=pass|fail|none,
 #                splat=yes|no, reason= (the diagnosis), status= (job's exit)
 #
@@ -171,6 +172,15 @@ splat=$(
 		cat "$out/dmesg" "$out/kmemleak" 2>/dev/null
 	} | grep -aE -m1 "$splat_re" | tr -d '\r' | cut -c1-200
 )
+
+# Keep the report around the first splat (RIP, call trace) where
+# scripts/check.sh can show it: a CI log is often all there is to go on.
+if [ -n "$splat" ]; then
+	{
+		grep -aE '^\[ *[0-9]+\.[0-9]+\]' "$out/console.log"
+		cat "$out/dmesg" "$out/kmemleak" 2>/dev/null
+	} | tr -d '\r' | grep -aE -A 45 -m1 "$splat_re" | cut -c1-200 >"$out/splat"
+fi
 
 status=
 [ -f "$out/status" ] && status=$(tr -dc 0-9 <"$out/status")
