@@ -65,15 +65,16 @@ static unsigned int gre_ka_rx_reply(struct gre_ka_tunnel *ka,
 		return NF_DROP;
 	}
 	ka->stats.rx++;
-	t = gre_ka_fsm_reply(&ka->fsm, ka->up_count);
-	gre_ka_carrier_change(ka, t, now);
-	spin_unlock(&ka->lock);
-
+	/* Traced under the lock so it precedes the state change it causes. */
 	if (v == GRE_KA_REPLY_OK)
 		trace_gre_ka_reply(ka->dev, v, true, ntohl(tr->seq),
 				   now - be64_to_cpu(tr->tx_ns));
 	else
 		trace_gre_ka_reply(ka->dev, v, true, 0, -1);
+	t = gre_ka_fsm_reply(&ka->fsm, ka->up_count);
+	gre_ka_carrier_change(ka, t, now);
+	spin_unlock(&ka->lock);
+
 	netdev_dbg(ka->dev, "keepalive reply received (len %u)\n", skb->len);
 	consume_skb(skb);
 	return NF_STOLEN;
