@@ -129,7 +129,7 @@ cmdline+=" gre_ka_repo=$GRE_KA_REPO gre_ka_kernel=$kernel gre_ka_timeout=$guest_
 
 # qemu64 rather than max: the most exercised TCG CPU, 4-level paging, no
 # PCID. Under max (LA57, PCID, ...) the debug kernel sporadically died
-# under emulation with nothing of ours on the stack (see README).
+# under emulation, even before any module was loaded (see README).
 qemu=(
 	qemu-system-x86_64 -accel tcg -cpu "${GRE_KA_QEMU_CPU:-qemu64}" -smp 2 -m "$mem"
 	-nodefaults -no-user-config -display none -no-reboot
