@@ -13,11 +13,11 @@
 # Usage: scripts/bench.sh
 # Environment (see scripts/bench/guest.sh for the defaults):
 #   BENCH_TRIALS=30 BENCH_CONFIGS="1000x3 100x3 20x3" BENCH_LOAD_SECS=60
-#   BENCH_SCALE="100 1000" BENCH_CPU_SECS=20 BENCH_DP_SECS=10
+#   BENCH_SCALE="100 1000 10000@10000" BENCH_CPU_SECS=30 BENCH_DP_SECS=10
 #   BENCH_DP_ROUNDS=4 BENCH_SECTIONS="latency load datapath scale"
 #   BENCH_TIMEOUT=3600 (seconds for the whole VM run)
 #   BENCH_MEM=4096 (MB; 10,000 tunnels per router need about 1 GB)
-# The defaults take about 25 minutes on 2 emulated (TCG) CPUs.
+# The defaults take about 30 minutes on 2 emulated (TCG) CPUs.
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 2
