@@ -18,6 +18,14 @@ ka_sys() {
 		nsenter --net="/run/netns/$1" mount -t sysfs sysfs "$_KA_SYS_ROOT/$1"
 }
 
+# The trace buffer, for tests that read the gre_ka:* tracepoints.
+KA_TRACEFS=/sys/kernel/tracing
+
+# ka_tracefs: make sure tracefs is mounted at $KA_TRACEFS.
+ka_tracefs() {
+	[ -d $KA_TRACEFS/events ] || mount -t tracefs nodev $KA_TRACEFS
+}
+
 # ns_delete NS: unmount its sysfs, then delete it.
 ns_delete() {
 	if [ -d "$_KA_SYS_ROOT/$1/class" ]; then

@@ -17,10 +17,7 @@ r1_cut() { ns_exec r1 tc qdisc replace dev eth0 root netem loss 100%; }
 r1_repair() { ns_exec r1 tc qdisc del dev eth0 root; }
 rx_of() { ka_stat r1 gre1 rx; }
 
-T=/sys/kernel/tracing
-tracefs() {
-	[ -d $T/events ] || mount -t tracefs nodev $T
-}
+T=$KA_TRACEFS
 
 check "two routers" topo_two_routers
 check "static neighbours" static_neigh
@@ -90,7 +87,7 @@ check "down" wait_for 10 "down" ka_state_is r1 gre1 down
 # Which reply brought the line up is read from the kernel's own ordering
 # of events (tracepoints), not by polling state and counters: on a loaded
 # emulated machine a poll can miss the seconds between the replies.
-check "tracefs mounted" tracefs
+check "tracefs mounted" ka_tracefs
 check "clear the trace buffer" sh -c "echo > $T/trace"
 check "trace replies and state changes" sh -c \
 	"echo 1 > $T/events/gre_ka/gre_ka_reply/enable && echo 1 > $T/events/gre_ka/gre_ka_state_change/enable"

@@ -9,11 +9,7 @@
 . "$(dirname "$0")/ka.sh"
 
 PERIOD=100
-T=/sys/kernel/tracing
-
-tracefs() {
-	[ -d $T/events ] || mount -t tracefs nodev $T
-}
+T=$KA_TRACEFS
 
 # trace_has REGEX: the trace buffer has a matching line
 trace_has() {
@@ -23,7 +19,7 @@ trace_has() {
 TOPO_STOCK_REFLECTOR=0 check "two routers" topo_two_routers
 check "static neighbours" static_neigh
 check "module loads" load_module
-check "tracefs mounted" tracefs
+check "tracefs mounted" ka_tracefs
 for e in gre_ka_send gre_ka_reply gre_ka_reflect gre_ka_state_change; do
 	check "event gre_ka:$e exists" test -d "$T/events/gre_ka/$e"
 done
