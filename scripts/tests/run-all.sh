@@ -113,7 +113,10 @@ for name in "${tests[@]}"; do
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		record "$name" FAIL "timeout after $t s"
 	elif [ "$noks" -gt 0 ]; then
-		record "$name" FAIL "$noks of $((oks + noks)) checks failed"
+		# Name the failed checks: the summary may be all that a CI
+		# log keeps.
+		record "$name" FAIL "$noks of $((oks + noks)) checks failed: $(
+			sed -n 's/^not ok [0-9]* - //p' "$log" | head -n 3 | paste -sd';')"
 	elif [ $((oks + noks)) = 0 ]; then
 		record "$name" FAIL "no checks ran (exit status $rc)"
 	elif [ "$rc" != 0 ]; then

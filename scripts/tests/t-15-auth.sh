@@ -71,7 +71,9 @@ rtt_in() {
 check "smoothed RTT settles within 40..80 ms" \
 	wait_for 20 "rtt_avg_us in 40000..80000" rtt_in rtt_avg_us 40000 80000
 diag "rtt last/min/avg/max us: $(for f in last min avg max; do ka_stat r1 gre1 rtt_${f}_us; done | paste -sd/)"
-check "last RTT within 40..80 ms" rtt_in rtt_last_us 40000 80000
+# 50 ms is the floor netem sets; above it, how late the emulated CPU
+# delivers is not ours to bound tightly.
+check "last RTT at least the delay, below 150 ms" rtt_in rtt_last_us 50000 150000
 check "max RTT at least the delay" test "$(ka_stat r1 gre1 rtt_max_us)" -ge 50000
 check "min RTT below it (from before the delay)" test "$(ka_stat r1 gre1 rtt_min_us)" -lt 50000
 check "remove the delay" sh -c \
