@@ -160,14 +160,15 @@ KA_LATE_MS=${KA_LATE_MS:-600}
 # at the send after RETRIES unanswered keepalives: no earlier than
 # (RETRIES - 1) x PERIOD after the cut (one may have been in flight), no
 # later than (RETRIES + 1) x PERIOD after it took effect. Cutting one side
-# is one command, so the moment of the cut is known closely.
+# is one command, and `tc -n` spares the mount namespace and sysfs remount
+# of `ip netns exec`, so the moment of the cut is known closely.
 ka_timed_cut() {
 	local ns=$1 dev=$2 p=$3 r=$4 t_lo t_hi at
 	# Otherwise the first netem qdisc loads the module inside the timed
 	# cut: seconds on the debug kernel.
 	modprobe -q sch_netem 2>/dev/null
 	t_lo=$(now_ms)
-	check "cut the path" ns_exec "$ns" tc qdisc replace dev eth0 root netem loss 100%
+	check "cut the path" tc -n "$ns" qdisc replace dev eth0 root netem loss 100%
 	t_hi=$(now_ms)
 	check "line protocol goes down" \
 		wait_for 10 "state down" ka_state_is "$ns" "$dev" down
@@ -185,7 +186,7 @@ ka_timed_cut() {
 ka_timed_repair() {
 	local ns=$1 dev=$2 p=$3 t_lo t_hi at
 	t_lo=$(now_ms)
-	check "repair the path" ns_exec "$ns" tc qdisc del dev eth0 root
+	check "repair the path" tc -n "$ns" qdisc del dev eth0 root
 	t_hi=$(now_ms)
 	check "line protocol comes back up" \
 		wait_for 10 "state up" ka_state_is "$ns" "$dev" up
