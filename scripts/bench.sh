@@ -45,8 +45,8 @@ tail_pid=$!
 trap 'kill "$tail_pid" 2>/dev/null' EXIT
 # The figures in Documentation/bench.rst were measured with a host thread
 # per vCPU (qemu's multi-threaded TCG), which is what a single VM on a
-# multi-core host should use; make check runs the VMs of Debian's
-# kernels single-threaded (see scripts/vm/run.sh).
+# multi-core host should use; make check runs its VMs single-threaded
+# (see scripts/vm/run.sh).
 GRE_KA_QEMU_ACCEL=${GRE_KA_QEMU_ACCEL:-tcg,thread=multi} \
 	scripts/vm/run.sh -q --kernel 6.12 --out "$out/vm" --timeout "${BENCH_TIMEOUT:-3600}" \
 	--mem "${BENCH_MEM:-4096}" -- env "${vars[@]}" scripts/bench/guest.sh

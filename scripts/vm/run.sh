@@ -131,27 +131,27 @@ cmdline+=" gre_ka_repo=$GRE_KA_REPO gre_ka_kernel=$kernel gre_ka_timeout=$guest_
 # PCID. Under max (LA57, PCID, ...) the debug kernel sporadically died
 # under emulation, even before any module was loaded (see README).
 #
-# thread=single for Debian's kernels: one host thread runs both vCPUs in
-# turn. With a thread per vCPU (qemu's default), guests sporadically died
-# of "Oops: int3", once in a CI run of the stock 6.12 kernel: an int3 that
-# no handler claims is the breakpoint text_poke_bp() plants while it
-# patches a static key or static call, met after the patching was over,
-# i.e. a vCPU running a stale translation of code another vCPU had
-# changed. Linux guests under TCG have shown the same oops before (LKML,
-# July 2023: "qemu-x86_64 booting with 8.0.0 stil see int3"). The guest
-# still has two CPUs (preemption, IPIs, per-CPU state, lock contention
-# between them), interleaved rather than simultaneous. In make check,
-# beside the debug VM, it also made these VMs three times as fast (6.1:
-# 361 s instead of 1,113 s for the same tests).
-#
-# The debug kernel keeps a thread per vCPU: it is there to find races,
-# which truly parallel vCPUs find more of, and round-robin made its
-# lock- and RCU-heavy paths crawl (t-31's churn took 266 s to wind down
-# instead of about 110, against a 270 s deadline).
-accel=tcg,thread=single
-[ "$kernel" = debug ] && accel=tcg,thread=multi
+# thread=single: one host thread runs both vCPUs in turn. With a thread
+# per vCPU (qemu's default), guests sporadically died of "Oops: int3":
+# the stock 6.12 kernel in t-60, and the debug kernel in t-16, where the
+# report showed it exactly: the task disabling a tracepoint, i.e. patching
+# static keys and calls with text_poke_bp(), met the int3 at a jump-label
+# site in __schedule() that its own patching had already turned back into
+# a NOP (the Code line shows the NOP). The breakpoint came from a stale
+# translation of that code, presumably made by the other vCPU while the
+# int3 was in place (qemu 7.2 does not serialise translating a page with
+# writing to it; Linux guests under TCG have shown the same oops before,
+# LKML, July 2023: "qemu-x86_64 booting with 8.0.0 stil see int3").
+# With one vCPU at a time, switched only between translation blocks, no
+# translation can race with a write. The guest still has two CPUs
+# (preemption, IPIs, per-CPU state, lock contention between them),
+# interleaved rather than simultaneous. It made make check faster too:
+# two VMs side by side no longer put four busy threads on two host cores
+# (6.1 VM: 361 s instead of 1,113 s; debug VM: 2,436 s instead of
+# 2,572 s), though lock- and RCU-heavy paths of the debug kernel got
+# slower (see t-31's wind-down deadline).
 qemu=(
-	qemu-system-x86_64 -accel "${GRE_KA_QEMU_ACCEL:-$accel}"
+	qemu-system-x86_64 -accel "${GRE_KA_QEMU_ACCEL:-tcg,thread=single}"
 	-cpu "${GRE_KA_QEMU_CPU:-qemu64}" -smp 2 -m "$mem"
 	-nodefaults -no-user-config -display none -no-reboot
 	-serial "file:$out/console.log"
