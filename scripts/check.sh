@@ -59,19 +59,6 @@ note() {
 	echo "# $*"
 }
 
-# splat_gist FILE: one line out of a kernel report: the RIP, the task and
-# the first call-trace frames that are neither guesses ("? ...") nor the
-# reporting machinery itself, innermost first.
-splat_gist() {
-	sed 's/^\[ *[0-9.]*\] *//' "$1" | awk '
-		/^RIP: / && !rip { rip = $0 }
-		/ Comm: / && !comm { sub(/^.* Comm: /, "Comm: "); sub(/ (Not )?[Tt]ainted.*/, ""); comm = $0 }
-		/^Call Trace:/ { trace = 1; next }
-		trace && /^ *(dump_stack|show_stack|kasan_|__kasan|__ubsan|ubsan_|die|__die|do_trap|do_error_trap|do_int3|exc_|asm_exc_|handle_bug|report_bug|__warn|panic)/ { next }
-		trace && n < 5 && /^ *[a-z_.0-9]+\+0x/ { sub(/^ */, ""); sub(/\/0x[0-9a-f]+.*/, ""); f = f (n++ ? " < " : "") $1 }
-		END { printf "%s; %s; trace: %s", rip ? rip : "no RIP", comm ? comm : "no task", n ? f : "none" }'
-}
-
 for k in $KERNELS; do
 	valid_kernel "$k" || {
 		result "setup/kernels" FAIL "unknown kernel '$k' in KERNELS (6.1, 6.12, debug)"
@@ -218,9 +205,6 @@ vm_kernel() {
 	fi
 	echo "# $k: VM ran ${#tests[@]} tests in $(($(date +%s) - start)) s (timeout $budget s, run.sh exit $vm_rc), logs in $kout"
 	vm_reason=$(sed -n 's/^reason=//p' "$kout/verdict" 2>/dev/null)
-	# A CI log may be shown only in part: the FAIL lines themselves carry
-	# where the kernel died (RIP, task, first frames).
-	[ -s "$kout/splat" ] && vm_reason+="; $(splat_gist "$kout/splat")"
 	vm_splat=$(sed -n 's/^splat=//p' "$kout/verdict" 2>/dev/null)
 	[ -n "$vm_reason" ] || vm_reason="run.sh failed: $(tail -n 1 "$out/run-$k.stderr")"
 

@@ -136,3 +136,16 @@ valid_kernel() {
 	*) return 1 ;;
 	esac
 }
+
+# splat_gist FILE: one line out of a kernel report: the RIP, the task and
+# the first call-trace frames that are neither guesses ("? ...") nor the
+# reporting machinery itself, innermost first.
+splat_gist() {
+	sed 's/^\[ *[0-9.]*\] *//' "$1" | awk '
+		/^RIP: / && !rip { rip = $0 }
+		/ Comm: / && !comm { sub(/^.* Comm: /, "Comm: "); sub(/ (Not )?[Tt]ainted.*/, ""); comm = $0 }
+		/^Call Trace:/ { trace = 1; next }
+		trace && /^ *(dump_stack|show_stack|kasan_|__kasan|__ubsan|ubsan_|die|__die|do_trap|do_error_trap|do_int3|exc_|asm_exc_|handle_bug|report_bug|__warn|panic)/ { next }
+		trace && n < 5 && /^ *[a-z_.0-9]+\+0x/ { sub(/^ */, ""); sub(/\/0x[0-9a-f]+.*/, ""); f = f (n++ ? " < " : "") $1 }
+		END { printf "%s; %s; trace: %s", rip ? rip : "no RIP", comm ? comm : "no task", n ? f : "none" }'
+}

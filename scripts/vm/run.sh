@@ -201,11 +201,14 @@ splat=$(
 
 # Keep the report around the first splat (RIP, call trace) where
 # scripts/check.sh can show it: a CI log is often all there is to go on.
+# A CI log may also be shown only in part, so the diagnosis itself says
+# where the kernel died (RIP, task, first frames).
 if [ -n "$splat" ]; then
 	{
 		grep -aE '^\[ *[0-9]+\.[0-9]+\]' "$out/console.log"
 		cat "$out/dmesg" "$out/kmemleak" 2>/dev/null
 	} | tr -d '\r' | grep -aE -A 45 -m1 "$splat_re" | cut -c1-200 >"$out/splat"
+	splat+="; $(splat_gist "$out/splat")"
 fi
 
 status=
