@@ -138,7 +138,7 @@ if [ "$STATIC" = 1 ]; then
 	# something has gone wrong.
 	gist_int3=$(splat_gist scripts/vm/testdata/splat-int3.txt)
 	gist_kasan=$(splat_gist scripts/vm/testdata/splat-kasan-irq.txt)
-	if [ "$gist_int3" = "RIP: 0010:netif_receive_skb_list_internal+0x4c/0x2f0; Comm: ip; trace: napi_complete_done+0x6e < gro_cell_poll+0x89 < __napi_poll+0x2b < net_rx_action+0x2b5 < handle_softirqs+0xd6" ] &&
+	if [ "$gist_int3" = "RIP: 0010:__schedule+0x8c4/0x31c0; Comm: sh; trace: __cond_resched+0x4c < cpus_read_lock+0x1b < __static_call_update+0xa1 < tracepoint_probe_unregister+0x42f < tracing_stop_cmdline_record+0x4a" ] &&
 		[ "$gist_kasan" = "RIP: 0010:identify_cpu+0x297/0x1d50; Comm: swapper/0; trace: do_raw_spin_lock+0x11d < handle_edge_irq+0x2c < __common_interrupt+0x79 < common_interrupt+0x7b < asm_common_interrupt+0x26" ]; then
 		result static/splat-gist PASS
 	else
