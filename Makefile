@@ -5,6 +5,7 @@
 # works as for any out-of-tree module.
 #
 #   make [modules]      build gre_ka.ko here against KDIR
+#   make tools          build the gre-ka command (.build/tools/gre-ka; libmnl)
 #   make check          the whole test suite (scripts/check.sh)
 #   make vmtest         one kernel's VM tests: KERNEL=6.12 TESTS="t-00-basic"
 #   make soak           the fuzz and stress tests, long, on the debug kernel:
@@ -15,7 +16,7 @@
 #   make deps           install the Debian packages needed
 #   make install        install the module (modules_install into KDIR's
 #                       kernel, updates/), run depmod, install the gre-ka
-#                       CLI and the docs; make uninstall undoes it
+#                       command and the docs; make uninstall undoes it
 #   make dkms-install   the same through DKMS: sources to /usr/src, rebuilt
 #                       for every new kernel; make dkms-uninstall
 #   make clean
@@ -56,6 +57,9 @@ DKMS_SRC = /usr/src/gre_ka-$(VERSION)
 # What DKMS needs to build the module (no build products).
 SRC_FILES = Kbuild Makefile dkms.conf $(filter-out %.mod.c,$(wildcard *.c)) $(wildcard *.h) \
 	$(shell find include kunit -name '*.[ch]' ! -name '*.mod.c' 2>/dev/null)
+# The gre-ka command, a user-space program over the gre_ka netlink family.
+TOOLS_CFLAGS ?= -O2 -Wall -Wextra -Werror
+GRE_KA_TOOL = .build/tools/gre-ka
 DOC_FILES = README Documentation/gre_ka.rst \
 	Documentation/ABI/testing/sysfs-class-net-keepalive
 
@@ -74,8 +78,17 @@ install: modules install-tools
 		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
 	$(if $(DESTDIR),@echo "DESTDIR set: not running depmod",depmod -a $(KREL))
 
-install-tools:
-	install -D -m 0755 tools/gre-ka $(DESTDIR)$(SBINDIR)/gre-ka
+tools: $(GRE_KA_TOOL)
+
+$(GRE_KA_TOOL): tools/gre-ka.c include/uapi/gre_ka.h
+	@if [ ! -f /usr/include/libmnl/libmnl.h ] && \
+		! pkg-config --exists libmnl 2>/dev/null; then \
+		echo "error: libmnl is missing (apt-get install libmnl-dev)" >&2; exit 1; fi
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOLS_CFLAGS) $(CPPFLAGS) -Iinclude $(LDFLAGS) -o $@ tools/gre-ka.c -lmnl
+
+install-tools: tools
+	install -D -m 0755 $(GRE_KA_TOOL) $(DESTDIR)$(SBINDIR)/gre-ka
 	install -d $(DESTDIR)$(DOCDIR)
 	install -m 0644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)/
 
@@ -142,6 +155,6 @@ debug-kernel:
 deps:
 	scripts/deps.sh
 
-.PHONY: all modules clean check vmtest soak demo bench debug-kernel deps \
+.PHONY: all modules tools clean check vmtest soak demo bench debug-kernel deps \
 	install install-tools uninstall uninstall-tools dkms-install \
 	dkms-uninstall

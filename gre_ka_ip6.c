@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gre_ka for ip6gre tunnels: the IPv6 underlay.
+ * gre_ka for IPv6: ip6gre tunnels (the underlay side) and IPv6 requests
+ * (the inner side, on any tunnel). Calls only the core and the kernel.
  *
  * The keepalive and the reply work as over IPv4, with an inner IPv6 header
  * (src = tunnel remote, dst = tunnel local, next header GRE, hop limit 255).
@@ -19,6 +20,7 @@
  *    __ip6_tnl_rcv() and arrives at our ingress hook with skb->protocol 0.
  */
 
+#include <linux/if_ether.h>
 #include <linux/if_tunnel.h>
 #include <linux/ip6_tunnel.h>
 #include <linux/ipv6.h>
@@ -28,63 +30,59 @@
 #include <net/ip6_route.h>
 #include <net/ip6_tunnel.h>
 #include <net/ipv6.h>
+#include <net/l3mdev.h>
 
 #include "gre_ka.h"
 #include "gre_ka_compat.h"
 
-bool gre_ka_is_ip6gre(const struct net_device *dev)
+static bool gre_ka_ip6_is_tunnel(const struct net_device *dev)
 {
 	return dev->rtnl_link_ops &&
 	       !strcmp(dev->rtnl_link_ops->kind, "ip6gre");
 }
 
-void gre_ka_ip6_params_read(struct net_device *dev, struct gre_ka_params *p)
+static void gre_ka_ip6_params_read(struct net_device *dev,
+				   struct gre_ka_tnl *t)
 {
-	struct ip6_tnl *t = netdev_priv(dev);
+	struct ip6_tnl *tn = netdev_priv(dev);
 
 	ASSERT_RTNL();
-	p->family = AF_INET6;
-	p->net = t->net;
-	p->local6 = t->parms.laddr;
-	p->remote6 = t->parms.raddr;
-	p->link = t->parms.link;
-	p->fwmark = t->parms.fwmark;
-	p->hop_limit = t->parms.hop_limit;
-	p->flowlabel = t->parms.flowinfo & IPV6_FLOWLABEL_MASK;
+	t->family = AF_INET6;
+	t->net = tn->net;
+	t->local.ip6 = tn->parms.laddr;
+	t->remote.ip6 = tn->parms.raddr;
+	t->link = tn->parms.link;
+	t->fwmark = tn->parms.fwmark;
+	t->hop_limit = tn->parms.hop_limit;
+	t->flowlabel = tn->parms.flowinfo & IPV6_FLOWLABEL_MASK;
 	/* "tclass inherit": the inner packet's, precedence 6 like IPv4. */
-	p->tclass = t->parms.flags & IP6_TNL_F_USE_ORIG_TCLASS ?
-		    IPTOS_PREC_INTERNETCONTROL : ip6_tclass(t->parms.flowinfo);
-	p->i_key_set = gre_ka_tnl_flag(t->parms.i_flags, KEY);
-	p->i_key = p->i_key_set ? t->parms.i_key : 0;
-	p->i_csum = gre_ka_tnl_flag(t->parms.i_flags, CSUM);
-	p->o_key_set = gre_ka_tnl_flag(t->parms.o_flags, KEY);
-	p->o_key = p->o_key_set ? t->parms.o_key : 0;
-	p->o_csum = gre_ka_tnl_flag(t->parms.o_flags, CSUM);
-	p->o_seq = gre_ka_tnl_flag(t->parms.o_flags, SEQ);
-
-	if (t->parms.collect_md)
-		p->why = "collect_md (external) tunnels have no fixed peer";
-	else if (ipv6_addr_any(&p->remote6))
-		p->why = "the tunnel has no remote address";
-	else if (ipv6_addr_is_multicast(&p->remote6))
-		p->why = "the tunnel's remote address is multicast";
-	else if (gre_ka_tnl_flag(t->parms.i_flags, SEQ))
-		p->why = "input sequencing (iseq) would drop the replies";
+	t->tclass = tn->parms.flags & IP6_TNL_F_USE_ORIG_TCLASS ?
+		    IPTOS_PREC_INTERNETCONTROL : ip6_tclass(tn->parms.flowinfo);
+	t->i_key_set = gre_ka_tnl_flag(tn->parms.i_flags, KEY);
+	t->i_key = t->i_key_set ? tn->parms.i_key : 0;
+	t->i_csum = gre_ka_tnl_flag(tn->parms.i_flags, CSUM);
+	t->o_key_set = gre_ka_tnl_flag(tn->parms.o_flags, KEY);
+	t->o_key = t->o_key_set ? tn->parms.o_key : 0;
+	t->o_csum = gre_ka_tnl_flag(tn->parms.o_flags, CSUM);
+	t->o_seq = gre_ka_tnl_flag(tn->parms.o_flags, SEQ);
+	t->collect_md = tn->parms.collect_md;
+	t->iseq = gre_ka_tnl_flag(tn->parms.i_flags, SEQ);
 }
 
 /* The underlay route towards the peer, as ip6gre would pick it. */
-static struct dst_entry *gre_ka_ip6_route(const struct gre_ka_params *p,
-					  struct flowi6 *fl6)
+static struct dst_entry *gre_ka_ip6_route(const struct gre_ka_tnl *t,
+					  struct flowi6 *fl6,
+					  const struct in6_addr *saddr)
 {
 	*fl6 = (struct flowi6) {
-		.daddr = p->remote6,
-		.saddr = p->local6,
-		.flowi6_oif = p->link,
-		.flowi6_mark = p->fwmark,
+		.daddr = t->remote.ip6,
+		.saddr = *saddr,
+		.flowi6_oif = t->link,
+		.flowi6_mark = t->fwmark,
 		.flowi6_proto = IPPROTO_GRE,
-		.flowlabel = p->flowlabel,
+		.flowlabel = t->flowlabel,
 	};
-	return ip6_dst_lookup_flow(p->net, NULL, fl6, NULL);
+	return ip6_dst_lookup_flow(t->net, NULL, fl6, NULL);
 }
 
 /*
@@ -92,39 +90,54 @@ static struct dst_entry *gre_ka_ip6_route(const struct gre_ka_params *p,
  * a tunnel without one the source the underlay picks towards the remote,
  * which is also the outer source ip6gre uses.
  */
-bool gre_ka_ip6_local_addr(const struct gre_ka_params *p,
-			   struct in6_addr *addr)
+static int gre_ka_ip6_local_addr(const struct gre_ka_tnl *t,
+				 union gre_ka_addr *a)
 {
 	struct dst_entry *dst;
 	struct flowi6 fl6;
 
-	if (!ipv6_addr_any(&p->local6)) {
-		*addr = p->local6;
-		return true;
+	if (!ipv6_addr_any(&t->local.ip6)) {
+		a->ip6 = t->local.ip6;
+		return 0;
 	}
-	dst = gre_ka_ip6_route(p, &fl6);
-	if (IS_ERR(dst)) {
-		*addr = in6addr_any;
-		return false;
-	}
+	a->ip6 = in6addr_any;
+	dst = gre_ka_ip6_route(t, &fl6, &t->local.ip6);
+	if (IS_ERR(dst))
+		return PTR_ERR(dst);
 	dst_release(dst);
-	*addr = fl6.saddr;
-	return true;
+	a->ip6 = fl6.saddr;
+	return 0;
 }
 
-/* Encapsulate the inner keepalive in skb and send it to the peer. */
-void gre_ka_ip6_xmit(struct gre_ka_tunnel *ka, const struct gre_ka_params *p,
-		     struct sk_buff *skb)
+static bool gre_ka_ip6_underlay_has_addr(const struct gre_ka_tnl *t,
+					 const union gre_ka_addr *a)
 {
-	struct ip6_tnl *t = netdev_priv(ka->dev);
-	unsigned int ghlen = gre_ka_gre_hlen(p->o_csum, p->o_key_set, p->o_seq);
+	return ipv6_chk_addr(t->net, &a->ip6, NULL, 0);
+}
+
+static struct dst_entry *gre_ka_ip6_route_peer(const struct gre_ka_tnl *t,
+					       const union gre_ka_addr *src,
+					       u8 tos)
+{
+	struct flowi6 fl6;
+
+	return gre_ka_ip6_route(t, &fl6, &src->ip6);
+}
+
+/* Encapsulate the inner packet in skb and send it to the peer. */
+static void gre_ka_ip6_xmit(struct gre_ka_tunnel *ka,
+			    const struct gre_ka_tnl *t, struct sk_buff *skb)
+{
+	struct ip6_tnl *tn = netdev_priv(ka->dev);
+	unsigned int ghlen = gre_ka_gre_hlen(t->o_csum, t->o_key_set, t->o_seq);
+	__be16 inner = skb->protocol;
 	struct dst_entry *dst;
 	struct ipv6hdr *ip6h;
 	struct flowi6 fl6;
 	__be32 seq = 0;
 	void *greh;
 
-	dst = gre_ka_ip6_route(p, &fl6);
+	dst = gre_ka_ip6_route(t, &fl6, &t->local.ip6);
 	if (IS_ERR(dst))
 		goto free_skb;
 	/* The way to the peer is this tunnel: never loop into it. */
@@ -135,31 +148,31 @@ void gre_ka_ip6_xmit(struct gre_ka_tunnel *ka, const struct gre_ka_params *p,
 		goto put_dst;
 
 	/* Peers with iseq expect our output sequence, as ip6gre numbers it. */
-	if (p->o_seq)
-		seq = htonl(atomic_fetch_inc(&t->o_seqno));
+	if (t->o_seq)
+		seq = htonl(atomic_fetch_inc(&tn->o_seqno));
 	greh = skb_push(skb, ghlen);
-	gre_ka_gre_fill(greh, htons(ETH_P_IPV6), p->o_csum, p->o_key_set,
-			p->o_key, p->o_seq, seq);
-	if (p->o_csum)
+	gre_ka_gre_fill(greh, inner, t->o_csum, t->o_key_set, t->o_key,
+			t->o_seq, seq);
+	if (t->o_csum)
 		gre_ka_gre_csum(greh, skb->len);
 
 	ip6h = skb_push(skb, sizeof(*ip6h));
 	skb_reset_network_header(skb);
-	ip6_flow_hdr(ip6h, p->tclass, fl6.flowlabel);
+	ip6_flow_hdr(ip6h, t->tclass, fl6.flowlabel);
 	ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
 	ip6h->nexthdr = IPPROTO_GRE;
 	/* Hop limit "inherit" takes the inner packet's, 255. */
-	ip6h->hop_limit = p->hop_limit ?: 255;
+	ip6h->hop_limit = t->hop_limit ?: 255;
 	ip6h->saddr = fl6.saddr;
 	ip6h->daddr = fl6.daddr;
 
 	skb->protocol = htons(ETH_P_IPV6);
-	skb->mark = p->fwmark;
+	skb->mark = t->fwmark;
 	memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
 	/* The tunnel device may sit in another netns than the underlay. */
 	skb->dev = dst->dev;
 	skb_dst_set(skb, dst);
-	ip6_local_out(p->net, NULL, skb);
+	ip6_local_out(t->net, NULL, skb);
 	return;
 
 put_dst:
@@ -168,82 +181,81 @@ free_skb:
 	kfree_skb(skb);
 }
 
-/* Send the peer's keepalive back, routed in the underlay; see gre_ka_rx.c. */
-static int gre_ka_ip6_reflect(struct gre_ka_tunnel *ka,
-			      const struct gre_ka_params *p,
-			      struct sk_buff *skb)
+static bool gre_ka_ip6_maybe_keepalive(const void *hdr)
 {
-	struct ipv6hdr *ip6h = ipv6_hdr(skb);
-	unsigned int len = sizeof(*ip6h) + ntohs(ip6h->payload_len);
+	u8 nh = ((const struct ipv6hdr *)hdr)->nexthdr;
+
+	/* Extension headers are counted (request_options), not parsed. */
+	return nh == IPPROTO_GRE || ipv6_ext_hdr(nh);
+}
+
+static bool gre_ka_ip6_dev_has_addr(struct net_device *dev,
+				    const union gre_ka_addr *a)
+{
+	return ipv6_chk_addr(dev_net(dev), &a->ip6, dev, 0);
+}
+
+/* As gre_ka_ip4_onlink(): a connected route straight into this tunnel. */
+static bool gre_ka_ip6_onlink(struct net_device *dev,
+			      const union gre_ka_addr *src,
+			      const union gre_ka_addr *dst)
+{
 	struct flowi6 fl6 = {
-		.daddr = ip6h->daddr,
-		.saddr = ip6h->saddr,
-		.flowi6_oif = p->link,
-		.flowi6_mark = p->fwmark,
+		.daddr = dst->ip6,
+		.saddr = src->ip6,
+		.flowi6_oif = l3mdev_master_ifindex_rcu(dev),
 		.flowi6_proto = IPPROTO_GRE,
 	};
-	struct dst_entry *dst;
+	struct dst_entry *d;
+	bool ok;
 
-	if (ip6h->hop_limit <= 1)
-		return -ETIMEDOUT;
-	dst = ip6_dst_lookup_flow(p->net, NULL, &fl6, NULL);
-	if (IS_ERR(dst))
-		return PTR_ERR(dst);
-	if (dst->dev == ka->dev) {
-		dst_release(dst);
-		return -ELOOP;
-	}
-	if (pskb_trim_rcsum(skb, len) || skb_ensure_writable(skb, len)) {
-		dst_release(dst);
-		return -ENOMEM;
-	}
-
-	skb_scrub_packet(skb, !net_eq(p->net, dev_net(ka->dev)));
-	skb_dst_set(skb, dst);
-	skb_clear_tstamp(skb);
-	skb->mark = p->fwmark;
-	skb->ip_summed = CHECKSUM_NONE;
-	ip6h = ipv6_hdr(skb);
-	ip6h->hop_limit--;
-	memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
-
-	netdev_dbg(ka->dev, "reflecting peer keepalive, %pI6c->%pI6c (len=%u hlim=%u)\n",
-		   &ip6h->saddr, &ip6h->daddr, len, ip6h->hop_limit);
-	ip6_local_out(p->net, NULL, skb);
-	return 0;
+	d = ip6_route_output(dev_net(dev), NULL, &fl6);
+	ok = !d->error && d->dev == dev &&
+	     !(dst_rt6_info(d)->rt6i_flags & RTF_GATEWAY);
+	dst_release(d);
+	return ok;
 }
 
-/* Decapsulated IPv6 on an ip6gre tunnel: a peer keepalive, or traffic. */
-unsigned int gre_ka_rx_ipv6(struct gre_ka_tunnel *ka, struct sk_buff *skb)
+static void gre_ka_ip6_set_daddr(struct sk_buff *skb,
+				 const union gre_ka_addr *dst)
 {
-	const struct gre_ka_params *p = rcu_dereference(ka->params);
-	enum gre_ka_peer_verdict v;
-	unsigned int len;
-	int err;
-
-	if (p->family != AF_INET6 ||
-	    skb_network_offset(skb) ||
-	    !pskb_may_pull(skb, sizeof(struct ipv6hdr)) ||
-	    ipv6_hdr(skb)->nexthdr != IPPROTO_GRE ||
-	    skb->len > GRE_KA_REFLECT_MAX_LEN ||
-	    !pskb_may_pull(skb, skb->len))
-		return NF_ACCEPT;
-
-	v = gre_ka_peer_check6(skb->data, skb->len, &p->local6, &p->remote6);
-	if (v != GRE_KA_PEER_OK) {
-		netdev_dbg(ka->dev, "not reflecting GRE-in-GRE packet (reason %d)\n",
-			   v);
-		return NF_ACCEPT;
-	}
-	if (ipv6_addr_any(&p->local6) &&
-	    !ipv6_chk_addr(p->net, &ipv6_hdr(skb)->saddr, NULL, 0))
-		return NF_ACCEPT;
-
-	if (!gre_ka_reflect_allowed(ka, ktime_get_ns()))
-		return NF_DROP;
-
-	len = skb->len;
-	err = gre_ka_ip6_reflect(ka, p, skb);
-	gre_ka_reflect_done(ka, AF_INET6, len, err);
-	return err ? NF_DROP : NF_STOLEN;
+	ipv6_hdr(skb)->daddr = dst->ip6;
 }
+
+static void gre_ka_ip6_forward(struct sk_buff *skb)
+{
+	ipv6_hdr(skb)->hop_limit--;
+	memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
+}
+
+static int gre_ka_ip6_local_out(struct net *net, struct sk_buff *skb)
+{
+	return ip6_local_out(net, NULL, skb);
+}
+
+static u8 gre_ka_ip6_tos(const struct sk_buff *skb)
+{
+	return ipv6_get_dsfield(ipv6_hdr(skb));
+}
+
+const struct gre_ka_af_ops gre_ka_ip6_ops = {
+	.family = AF_INET6,
+	.eth_proto = htons(ETH_P_IPV6),
+	.hlen = sizeof(struct ipv6hdr),
+	/* The outer IPv6 and GRE (+ csum, key, seq) headers. */
+	.xmit_headroom = sizeof(struct ipv6hdr) + 16,
+	.is_tunnel = gre_ka_ip6_is_tunnel,
+	.params_read = gre_ka_ip6_params_read,
+	.local_addr = gre_ka_ip6_local_addr,
+	.underlay_has_addr = gre_ka_ip6_underlay_has_addr,
+	.route_peer = gre_ka_ip6_route_peer,
+	.xmit = gre_ka_ip6_xmit,
+	.parse = gre_ka_request_parse6,
+	.maybe_keepalive = gre_ka_ip6_maybe_keepalive,
+	.dev_has_addr = gre_ka_ip6_dev_has_addr,
+	.onlink = gre_ka_ip6_onlink,
+	.set_daddr = gre_ka_ip6_set_daddr,
+	.forward = gre_ka_ip6_forward,
+	.local_out = gre_ka_ip6_local_out,
+	.tos = gre_ka_ip6_tos,
+};

@@ -4,29 +4,21 @@
  * tunnels.
  *
  * This file owns the lifecycle: a netdevice notifier attaches per-tunnel
- * state to every ip_gre and ip6gre device, keeps its parameter snapshot
- * current, starts and stops the keepalive timer with the device, and
- * detaches on unregister and at module exit. All of that runs under RTNL; see
- * Documentation/gre_ka.rst for the locking rules.
+ * state to every ip_gre and ip6gre device, has gre_ka_ctl.c keep its
+ * parameter snapshot current and follow the device up and down, and
+ * detaches on unregister and at module exit. All of that runs under RTNL;
+ * Documentation/maintainers.rst has the map, gre_ka.rst the locking rules.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/hashtable.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
-#include <linux/random.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
-#include <net/ip_tunnels.h>
-#include <net/ipv6.h>
 
 #include "gre_ka.h"
-#include "gre_ka_compat.h"
-
-#define CREATE_TRACE_POINTS
-#include "gre_ka_trace.h"
 
 static unsigned int period_ms = GRE_KA_PERIOD_MS_DEFAULT;
 module_param(period_ms, uint, 0444);
@@ -40,8 +32,13 @@ static bool auto_enable;
 module_param(auto_enable, bool, 0444);
 MODULE_PARM_DESC(auto_enable, "Enable keepalive on every supported ip_gre or ip6gre tunnel as it appears");
 
-/* Every attached tunnel, keyed by its net_device. RTNL protects it. */
-static DEFINE_HASHTABLE(gre_ka_tunnels, 8);
+/*
+ * A hub with thousands of tunnels may do without the per-tunnel sysfs
+ * directories (about 2/3 of what a tunnel costs) and use netlink only.
+ */
+static bool sysfs = true;
+module_param(sysfs, bool, 0444);
+MODULE_PARM_DESC(sysfs, "Create /sys/class/net/<tunnel>/keepalive/ (0: netlink only, less memory)");
 
 /* Set under RTNL at module exit so that no late event attaches again. */
 static bool gre_ka_exiting;
@@ -49,248 +46,13 @@ static bool gre_ka_exiting;
 static void gre_ka_refresh_fn(struct work_struct *work);
 static DECLARE_WORK(gre_ka_refresh_work, gre_ka_refresh_fn);
 
-/* Point-to-point ip_gre and ip6gre devices; not gretap, erspan, ... */
-static bool gre_ka_is_tunnel(const struct net_device *dev)
+static const struct gre_ka_af_ops *gre_ka_tunnel_ops(const struct net_device *dev)
 {
-	return dev->rtnl_link_ops &&
-	       (!strcmp(dev->rtnl_link_ops->kind, "gre") ||
-		gre_ka_is_ip6gre(dev));
-}
-
-static struct gre_ka_tunnel *gre_ka_find(const struct net_device *dev)
-{
-	struct gre_ka_tunnel *ka;
-
-	ASSERT_RTNL();
-	hash_for_each_possible(gre_ka_tunnels, ka, node, (unsigned long)dev)
-		if (ka->dev == dev)
-			return ka;
+	if (gre_ka_ip4_ops.is_tunnel(dev))
+		return &gre_ka_ip4_ops;
+	if (gre_ka_ip6_ops.is_tunnel(dev))
+		return &gre_ka_ip6_ops;
 	return NULL;
-}
-
-static void gre_ka_ip4_params_read(struct net_device *dev,
-				   struct gre_ka_params *p)
-{
-	struct ip_tunnel *t = netdev_priv(dev);
-
-	p->family = AF_INET;
-	p->net = t->net;
-	p->local = t->parms.iph.saddr;
-	p->remote = t->parms.iph.daddr;
-	p->link = t->parms.link;
-	p->fwmark = t->fwmark;
-	p->i_key_set = gre_ka_tnl_flag(t->parms.i_flags, KEY);
-	p->i_key = p->i_key_set ? t->parms.i_key : 0;
-	p->i_csum = gre_ka_tnl_flag(t->parms.i_flags, CSUM);
-
-	if (t->collect_md)
-		p->why = "collect_md (external) tunnels have no fixed peer";
-	else if (!p->remote)
-		p->why = "the tunnel has no remote address";
-	else if (ipv4_is_multicast(p->remote))
-		p->why = "the tunnel's remote address is multicast";
-	else if (gre_ka_tnl_flag(t->parms.i_flags, SEQ))
-		p->why = "input sequencing (iseq) would drop the replies";
-}
-
-static struct gre_ka_params *gre_ka_params_read(struct net_device *dev)
-{
-	struct gre_ka_params *p;
-
-	ASSERT_RTNL();
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
-	if (!p)
-		return NULL;
-
-	if (gre_ka_is_ip6gre(dev))
-		gre_ka_ip6_params_read(dev, p);
-	else
-		gre_ka_ip4_params_read(dev, p);
-	p->unsupported = p->why ? -EOPNOTSUPP : 0;
-	return p;
-}
-
-/* True when the fields the data path uses are the same. */
-static bool gre_ka_params_same(const struct gre_ka_params *a,
-			       const struct gre_ka_params *b)
-{
-	return a->net == b->net && a->family == b->family &&
-	       a->local == b->local && a->remote == b->remote &&
-	       ipv6_addr_equal(&a->local6, &b->local6) &&
-	       ipv6_addr_equal(&a->remote6, &b->remote6) &&
-	       a->i_key == b->i_key && a->o_key == b->o_key &&
-	       a->link == b->link && a->fwmark == b->fwmark &&
-	       a->flowlabel == b->flowlabel && a->tclass == b->tclass &&
-	       a->hop_limit == b->hop_limit &&
-	       a->i_key_set == b->i_key_set && a->i_csum == b->i_csum &&
-	       a->o_key_set == b->o_key_set && a->o_csum == b->o_csum &&
-	       a->o_seq == b->o_seq && a->unsupported == b->unsupported;
-}
-
-u64 gre_ka_window_ns(const struct gre_ka_tunnel *ka)
-{
-	return (u64)(ka->retries + 1) * ka->period_ms * NSEC_PER_MSEC;
-}
-
-const char *gre_ka_state(const struct gre_ka_tunnel *ka)
-{
-	lockdep_assert_held(&ka->lock);
-	if (!ka->enabled)
-		return "disabled";
-	return ka->fsm.down ? "down" : "up";
-}
-
-/*
- * Apply a state-machine transition to the carrier. Only the timer takes
- * the carrier down and only a reply brings it up; both hold ka->lock, so
- * the carrier always matches fsm.down.
- */
-void gre_ka_carrier_change(struct gre_ka_tunnel *ka, enum gre_ka_transition t,
-			   u64 now_ns)
-{
-	lockdep_assert_held(&ka->lock);
-
-	if (t != GRE_KA_STAY)
-		trace_gre_ka_state_change(ka->dev, t == GRE_KA_GO_UP,
-					  ka->fsm.counter,
-					  gre_ka_fsm_up_needed(&ka->fsm,
-							       ka->up_count));
-	switch (t) {
-	case GRE_KA_GO_DOWN:
-		netif_carrier_off(ka->dev);
-		ka->stats.down_transitions++;
-		ka->last_change_ns = now_ns;
-		/* The counter already includes the keepalive now being sent. */
-		netdev_info(ka->dev,
-			    "keepalive: line protocol changed state to down (%u keepalives unanswered)\n",
-			    ka->fsm.counter - 1);
-		break;
-	case GRE_KA_GO_UP:
-		netif_carrier_on(ka->dev);
-		ka->stats.up_transitions++;
-		ka->last_change_ns = now_ns;
-		netdev_info(ka->dev,
-			    "keepalive: line protocol changed state to up\n");
-		break;
-	case GRE_KA_STAY:
-		break;
-	}
-}
-
-/* Forget the line-protocol state; give the carrier back if we took it. */
-static void gre_ka_reset(struct gre_ka_tunnel *ka, bool restore_carrier)
-{
-	bool was_down;
-
-	spin_lock_bh(&ka->lock);
-	was_down = ka->fsm.down;
-	gre_ka_fsm_reset(&ka->fsm);
-	ka->last_change_ns = ktime_get_ns();
-	spin_unlock_bh(&ka->lock);
-
-	if (was_down && restore_carrier)
-		netif_carrier_on(ka->dev);
-}
-
-int gre_ka_enable(struct gre_ka_tunnel *ka)
-{
-	const struct gre_ka_params *p = rtnl_dereference(ka->params);
-
-	ASSERT_RTNL();
-	if (p->unsupported) {
-		netdev_warn(ka->dev, "keepalive: cannot enable: %s\n", p->why);
-		return p->unsupported;
-	}
-	if (ka->enabled)
-		return 0;
-
-	spin_lock_bh(&ka->lock);
-	/* A new key makes every reply to an earlier session invalid. */
-	get_random_bytes(&ka->key, sizeof(ka->key));
-	ka->tx_seq = 0;
-	ka->rx_seq = 0;
-	gre_ka_fsm_reset(&ka->fsm);
-	ka->last_change_ns = ktime_get_ns();
-	WRITE_ONCE(ka->enabled, true);
-	spin_unlock_bh(&ka->lock);
-
-	if (netif_running(ka->dev))
-		gre_ka_timer_start(ka);
-	netdev_dbg(ka->dev, "keepalive enabled: period %u ms, retries %u\n",
-		   ka->period_ms, ka->retries);
-	return 0;
-}
-
-void gre_ka_disable(struct gre_ka_tunnel *ka)
-{
-	ASSERT_RTNL();
-	if (!ka->enabled)
-		return;
-
-	gre_ka_timer_stop(ka);
-	spin_lock_bh(&ka->lock);
-	WRITE_ONCE(ka->enabled, false);
-	spin_unlock_bh(&ka->lock);
-	gre_ka_reset(ka, true);
-	netdev_dbg(ka->dev, "keepalive disabled\n");
-}
-
-/*
- * A shorter period takes effect now rather than after the current, longer
- * wait; a longer one at the next keepalive.
- */
-void gre_ka_set_period(struct gre_ka_tunnel *ka, u32 new_ms)
-{
-	ASSERT_RTNL();
-	spin_lock_bh(&ka->lock);
-	WRITE_ONCE(ka->period_ms, new_ms);
-	spin_unlock_bh(&ka->lock);
-
-	if (hrtimer_active(&ka->timer) &&
-	    ktime_to_ms(hrtimer_get_remaining(&ka->timer)) > new_ms) {
-		gre_ka_timer_stop(ka);
-		gre_ka_timer_start(ka);
-	}
-}
-
-static void gre_ka_dev_up(struct gre_ka_tunnel *ka)
-{
-	if (!ka->enabled)
-		return;
-	gre_ka_reset(ka, true);
-	gre_ka_timer_start(ka);
-}
-
-static void gre_ka_dev_down(struct gre_ka_tunnel *ka)
-{
-	if (!ka->enabled)
-		return;
-	gre_ka_timer_stop(ka);
-	gre_ka_reset(ka, true);
-}
-
-/* Tunnel parameters changed (or only the carrier: linkwatch says CHANGE). */
-static void gre_ka_params_refresh(struct gre_ka_tunnel *ka)
-{
-	struct gre_ka_params *old = rtnl_dereference(ka->params);
-	struct gre_ka_params *new = gre_ka_params_read(ka->dev);
-
-	if (!new) {
-		netdev_warn(ka->dev, "keepalive: out of memory, keeping the old tunnel parameters\n");
-		return;
-	}
-	if (gre_ka_params_same(old, new)) {
-		kfree(new);
-		return;
-	}
-	rcu_assign_pointer(ka->params, new);
-	kfree_rcu(old, rcu);
-	netdev_dbg(ka->dev, "keepalive: tunnel parameters changed\n");
-
-	if (ka->enabled && new->unsupported) {
-		netdev_warn(ka->dev, "keepalive: disabled: %s\n", new->why);
-		gre_ka_disable(ka);
-	}
 }
 
 /*
@@ -306,22 +68,22 @@ static void gre_ka_params_refresh(struct gre_ka_tunnel *ka)
 static void gre_ka_refresh_fn(struct work_struct *work)
 {
 	struct gre_ka_tunnel *ka;
-	int bkt;
+	unsigned long id = 0;
 
 	rtnl_lock();
-	hash_for_each(gre_ka_tunnels, bkt, ka, node) {
+	for (; (ka = gre_ka_table_next(&id)); id++) {
 		if (ka->refresh_pending) {
 			ka->refresh_pending = false;
-			gre_ka_params_refresh(ka);
+			gre_ka_ctl_params_changed(ka);
 		}
 	}
 	rtnl_unlock();
 }
 
-static int gre_ka_attach(struct net_device *dev)
+static int gre_ka_attach(struct net_device *dev,
+			 const struct gre_ka_af_ops *ops)
 {
 	struct gre_ka_tunnel *ka;
-	struct gre_ka_params *p;
 	int err;
 
 	ASSERT_RTNL();
@@ -332,35 +94,30 @@ static int gre_ka_attach(struct net_device *dev)
 	gre_ka_sysfs_init(ka);
 
 	ka->dev = dev;
+	ka->ops = ops;
 	spin_lock_init(&ka->lock);
-	ka->period_ms = period_ms;
-	ka->retries = retries;
-	ka->up_count = GRE_KA_UP_COUNT_DEFAULT;
-	ka->reflect = true;
-	ka->auth = true;
-	ka->rl_tokens = GRE_KA_REFLECT_BURST;
-	ka->rl_stamp_ns = ktime_get_ns();
-	ka->last_change_ns = ka->rl_stamp_ns;
+	gre_ka_ctl_defaults(ka, period_ms, retries);
+	gre_ka_line_init(ka, ktime_get_ns());
 	gre_ka_timer_init(ka);
-
-	p = gre_ka_params_read(dev);
-	if (!p) {
-		err = -ENOMEM;
+	err = gre_ka_ctl_params_init(ka);
+	if (err)
 		goto put_kobj;
-	}
-	RCU_INIT_POINTER(ka->params, p);
 
 	netdev_hold(dev, &ka->dev_tracker, GFP_KERNEL);
-	err = gre_ka_sysfs_add(ka);
-	if (err)
-		goto put_dev;
-	err = gre_ka_hook_register(ka);
+	if (sysfs) {
+		err = gre_ka_sysfs_add(ka);
+		if (err)
+			goto put_dev;
+	}
+	err = gre_ka_table_add(ka);
 	if (err)
 		goto del_sysfs;
+	err = gre_ka_hook_register(ka);
+	if (err)
+		goto del_table;
 
-	hash_add(gre_ka_tunnels, &ka->node, (unsigned long)dev);
-	if (auto_enable && !p->unsupported)
-		gre_ka_enable(ka);
+	if (auto_enable && !rtnl_dereference(ka->params)->why)
+		gre_ka_ctl_set(ka, GRE_KA_OPT_ENABLED, 1);
 	/*
 	 * The device's "add" uevent went out before NETDEV_REGISTER reached
 	 * us, so udev may look before keepalive/ exists; and tunnels that
@@ -370,6 +127,8 @@ static int gre_ka_attach(struct net_device *dev)
 	kobject_uevent(&dev->dev.kobj, KOBJ_CHANGE);
 	return 0;
 
+del_table:
+	gre_ka_table_del(ka);
 del_sysfs:
 	gre_ka_sysfs_del(ka);
 put_dev:
@@ -380,20 +139,21 @@ put_kobj:
 }
 
 /*
- * Teardown order: no packet can reach us once the hook is gone (those in
- * flight finish within an RCU grace period, and ka is freed after one),
- * no keepalive once the timer is cancelled, then the carrier is ours to
- * give back, then the sysfs files go (waiting for readers to leave).
+ * Teardown order: out of the table (the deferred work no longer finds
+ * it); the hook unregistered (invocations in flight may still run: see
+ * gre_ka_line.c); everything stopped and the carrier given back
+ * (gre_ka_ctl_detach()); the sysfs files removed (waiting for readers and
+ * writers to leave); the device reference dropped; then the kobject's,
+ * whose release frees the state after an RCU grace period.
  */
 static void gre_ka_detach(struct gre_ka_tunnel *ka, bool restore_carrier)
 {
 	struct net_device *dev = ka->dev;
 
 	ASSERT_RTNL();
-	hash_del(&ka->node);
+	gre_ka_table_del(ka);
 	gre_ka_hook_unregister(ka);
-	gre_ka_timer_stop(ka);
-	gre_ka_reset(ka, restore_carrier);
+	gre_ka_ctl_detach(ka, restore_carrier);
 	gre_ka_sysfs_del(ka);
 	netdev_put(dev, &ka->dev_tracker);
 	kobject_put(&ka->kobj);
@@ -403,20 +163,22 @@ static int gre_ka_netdev_event(struct notifier_block *nb, unsigned long event,
 			       void *ptr)
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	const struct gre_ka_af_ops *ops = gre_ka_tunnel_ops(dev);
 	struct gre_ka_tunnel *ka;
 	int err;
 
-	if (!gre_ka_is_tunnel(dev) || gre_ka_exiting)
+	if (!ops || gre_ka_exiting)
 		return NOTIFY_DONE;
 
-	ka = gre_ka_find(dev);
+	ka = gre_ka_table_find(dev);
 	switch (event) {
 	case NETDEV_REGISTER:
 		if (ka) {
 			/* Arrived in a new netns: settings survive the move. */
+			gre_ka_sysfs_moved(ka);
 			err = gre_ka_hook_register(ka);
 		} else {
-			err = gre_ka_attach(dev);
+			err = gre_ka_attach(dev, ops);
 		}
 		if (err)
 			netdev_warn(dev, "keepalive: cannot attach: %d\n", err);
@@ -436,16 +198,16 @@ static int gre_ka_netdev_event(struct notifier_block *nb, unsigned long event,
 		break;
 	case NETDEV_UP:
 		if (ka)
-			gre_ka_dev_up(ka);
+			gre_ka_ctl_dev_up(ka);
 		break;
 	case NETDEV_DOWN:
 		if (ka)
-			gre_ka_dev_down(ka);
+			gre_ka_ctl_dev_down(ka);
 		break;
 	case NETDEV_CHANGE:
 		if (!ka)
 			break;
-		gre_ka_params_refresh(ka);
+		gre_ka_ctl_params_changed(ka);
 		ka->refresh_pending = true;
 		schedule_work(&gre_ka_refresh_work);
 		break;
@@ -478,23 +240,32 @@ static int __init gre_ka_init(void)
 	if (err)
 		return err;
 
+	err = gre_ka_netlink_init();
+	if (err)
+		return err;
 	/* Replays NETDEV_REGISTER and NETDEV_UP for existing devices. */
-	return register_netdevice_notifier(&gre_ka_notifier);
+	err = register_netdevice_notifier(&gre_ka_notifier);
+	if (err)
+		goto unregister_netlink;
+	return 0;
+
+unregister_netlink:
+	gre_ka_netlink_exit();
+	return err;
 }
 
 static void __exit gre_ka_exit(void)
 {
 	struct gre_ka_tunnel *ka;
-	struct hlist_node *tmp;
-	int bkt;
 
 	rtnl_lock();
 	gre_ka_exiting = true;
-	hash_for_each_safe(gre_ka_tunnels, bkt, tmp, ka, node)
+	while ((ka = gre_ka_table_first()))
 		gre_ka_detach(ka, true);
 	rtnl_unlock();
 
 	unregister_netdevice_notifier(&gre_ka_notifier);
+	gre_ka_netlink_exit();
 	/* Finds the table empty if it runs; must not outlive the module. */
 	cancel_work_sync(&gre_ka_refresh_work);
 }

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gre_ka wire format and state machine. Pure functions only: the callers
- * own locking and packet memory, which keeps every rule here testable from
- * KUnit without a device.
+ * gre_ka's pure core: wire format, validators, state machine, period
+ * learner, RTT and token bucket. Pure functions only: the callers own the
+ * clock, the locking and the packet memory, which keeps every rule here
+ * testable from KUnit without a device (kunit/gre_ka_test.c).
  */
 
 #include <linux/ip.h>
+#include <linux/if_ether.h>
 #include <linux/if_tunnel.h>
+#include <linux/math64.h>
 #include <linux/string.h>
 #include <net/checksum.h>
 #include <net/gre.h>
@@ -15,15 +18,31 @@
 #include <crypto/algapi.h>
 
 #include "gre_ka_proto.h"
+#include "gre_ka_compat.h"
 
 /* The MAC covers the trailer up to, not including, the MAC itself. */
 #define GRE_KA_MAC_INPUT_LEN	offsetof(struct gre_ka_trailer, mac)
+
+bool gre_ka_addr_any(unsigned short family, const union gre_ka_addr *a)
+{
+	return family == AF_INET6 ? ipv6_addr_any(&a->ip6) : !a->ip;
+}
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_addr_any);
+
+bool gre_ka_addr_eq(unsigned short family, const union gre_ka_addr *a,
+		    const union gre_ka_addr *b)
+{
+	return family == AF_INET6 ? ipv6_addr_equal(&a->ip6, &b->ip6) :
+				    a->ip == b->ip;
+}
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_addr_eq);
 
 unsigned int gre_ka_gre_hlen(bool csum, bool key, bool seq)
 {
 	return sizeof(struct gre_base_hdr) + (csum ? 4 : 0) + (key ? 4 : 0) +
 	       (seq ? 4 : 0);
 }
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_gre_hlen);
 
 /*
  * Write a GRE header (RFC 2890 field order: checksum, key, sequence) and
@@ -55,6 +74,7 @@ unsigned int gre_ka_gre_fill(void *buf, __be16 proto, bool csum, bool key,
 	}
 	return opt - (u8 *)buf;
 }
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_gre_fill);
 
 /* The GRE checksum covers the GRE header and its payload, len bytes. */
 void gre_ka_gre_csum(void *greh, unsigned int len)
@@ -64,6 +84,7 @@ void gre_ka_gre_csum(void *greh, unsigned int len)
 	*csum = 0;
 	*csum = csum_fold(csum_partial(greh, len, 0));
 }
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_gre_csum);
 
 static unsigned int gre_ka_inner_hlen(const struct gre_ka_pkt_params *pp)
 {
@@ -77,6 +98,7 @@ unsigned int gre_ka_pkt_len(const struct gre_ka_pkt_params *pp)
 	       gre_ka_gre_hlen(pp->has_csum, pp->has_key, false) +
 	       GRE_KA_TRAILER_LEN;
 }
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_pkt_len);
 
 /*
  * Build the inner packet the peer will route back to us: IP from the
@@ -103,8 +125,8 @@ unsigned int gre_ka_pkt_build(void *buf, const struct gre_ka_pkt_params *pp,
 		ip6h->payload_len = htons(len - nhlen);
 		ip6h->nexthdr = IPPROTO_GRE;
 		ip6h->hop_limit = 255;
-		ip6h->saddr = pp->src6;
-		ip6h->daddr = pp->dst6;
+		ip6h->saddr = pp->src.ip6;
+		ip6h->daddr = pp->dst.ip6;
 	} else {
 		struct iphdr *iph = buf;
 
@@ -115,8 +137,8 @@ unsigned int gre_ka_pkt_build(void *buf, const struct gre_ka_pkt_params *pp,
 		iph->frag_off = htons(IP_DF);
 		iph->ttl = 255;
 		iph->protocol = IPPROTO_GRE;
-		iph->saddr = pp->src;
-		iph->daddr = pp->dst;
+		iph->saddr = pp->src.ip;
+		iph->daddr = pp->dst.ip;
 		iph->check = ip_fast_csum(iph, iph->ihl);
 	}
 
@@ -128,6 +150,7 @@ unsigned int gre_ka_pkt_build(void *buf, const struct gre_ka_pkt_params *pp,
 
 	return len;
 }
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_pkt_build);
 
 void gre_ka_trailer_seal(struct gre_ka_trailer *tr, u32 seq, u64 tx_ns,
 			 const siphash_key_t *key)
@@ -137,41 +160,98 @@ void gre_ka_trailer_seal(struct gre_ka_trailer *tr, u32 seq, u64 tx_ns,
 	tr->tx_ns = cpu_to_be64(tx_ns);
 	tr->mac = cpu_to_be64(siphash(tr, GRE_KA_MAC_INPUT_LEN, key));
 }
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_trailer_seal);
 
-/*
- * A reply is ours only if the MAC verifies under the tunnel's key, it is
- * fresh (sent less than window_ns ago, and not in the future) and its
- * sequence number is newer than the last one accepted (serial arithmetic,
- * so the 32-bit sequence may wrap).
- */
-enum gre_ka_verdict gre_ka_trailer_check(const struct gre_ka_trailer *tr,
+static const char * const gre_ka_reason_names[GRE_KA_R_MAX] = {
+	[GRE_KA_R_OK]			= "ok",
+	[GRE_KA_R_NOT_KEEPALIVE]	= "not_keepalive",
+	[GRE_KA_R_REPLY_SHORT]		= "reply_short",
+	[GRE_KA_R_REPLY_FOREIGN]	= "reply_foreign",
+	[GRE_KA_R_REPLY_BAD_MAC]	= "reply_bad_mac",
+	[GRE_KA_R_REPLY_STALE]		= "reply_stale",
+	[GRE_KA_R_REPLY_FUTURE]		= "reply_future",
+	[GRE_KA_R_REPLY_REPLAY]		= "reply_replay",
+	[GRE_KA_R_REQ_MALFORMED]	= "request_malformed",
+	[GRE_KA_R_REQ_FRAGMENT]		= "request_fragment",
+	[GRE_KA_R_REQ_OPTIONS]		= "request_options",
+	[GRE_KA_R_REQ_BAD_GRE]		= "request_bad_gre",
+	[GRE_KA_R_REQ_ADDRESS]		= "request_address",
+	[GRE_KA_R_REQ_TOO_BIG]		= "request_too_big",
+	[GRE_KA_R_REQ_TTL]		= "request_ttl",
+	[GRE_KA_R_REQ_RATE]		= "request_rate_limit",
+	[GRE_KA_R_REQ_NO_ROUTE]		= "request_no_route",
+	[GRE_KA_R_REQ_LOOP]		= "request_loop",
+	[GRE_KA_R_REQ_NOMEM]		= "request_nomem",
+	[GRE_KA_R_REQ_REPLAY]		= "request_replay",
+	[GRE_KA_R_REQ_HUAWEI]		= "request_huawei_probe",
+	[GRE_KA_R_REQ_OFF]		= "request_reflect_off",
+};
+
+const char *gre_ka_reason_name(enum gre_ka_reason r)
+{
+	return (unsigned int)r < GRE_KA_R_MAX ? gre_ka_reason_names[r] : "?";
+}
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_reason_name);
+
+bool gre_ka_reason_is_reply(enum gre_ka_reason r)
+{
+	return r >= GRE_KA_R_FIRST && r < GRE_KA_R_FIRST_REQ;
+}
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_reason_is_reply);
+
+/* Is this one of our trailers, sealed under key? Constant time MAC check. */
+enum gre_ka_reason gre_ka_trailer_verify(const struct gre_ka_trailer *tr,
 					 unsigned int len,
-					 const siphash_key_t *key,
-					 u32 last_seq, u64 now_ns,
-					 u64 window_ns)
+					 const siphash_key_t *key)
 {
 	__be64 mac;
-	u64 tx_ns;
 
 	if (len < GRE_KA_TRAILER_LEN)
-		return GRE_KA_REPLY_SHORT;
+		return GRE_KA_R_REPLY_SHORT;
 	if (tr->magic != htonl(GRE_KA_MAGIC))
-		return GRE_KA_REPLY_FOREIGN;
-
+		return GRE_KA_R_REPLY_FOREIGN;
 	mac = cpu_to_be64(siphash(tr, GRE_KA_MAC_INPUT_LEN, key));
 	if (crypto_memneq(&mac, &tr->mac, sizeof(mac)))
-		return GRE_KA_REPLY_BAD_MAC;
-
-	tx_ns = be64_to_cpu(tr->tx_ns);
-	if (tx_ns > now_ns)
-		return GRE_KA_REPLY_FUTURE;
-	if (now_ns - tx_ns >= window_ns)
-		return GRE_KA_REPLY_STALE;
-	if ((s32)(ntohl(tr->seq) - last_seq) <= 0)
-		return GRE_KA_REPLY_REPLAY;
-
-	return GRE_KA_REPLY_OK;
+		return GRE_KA_R_REPLY_BAD_MAC;
+	return GRE_KA_R_OK;
 }
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_trailer_verify);
+
+/*
+ * A verified reply counts only if fresh (sent less than window_ns ago, and
+ * not in the future) and newer than the last one accepted.
+ */
+enum gre_ka_reason gre_ka_trailer_fresh(const struct gre_ka_trailer *tr,
+					u32 last_seq, u64 now_ns,
+					u64 window_ns)
+{
+	u64 tx_ns = be64_to_cpu(tr->tx_ns);
+
+	if (tx_ns > now_ns)
+		return GRE_KA_R_REPLY_FUTURE;
+	if (now_ns - tx_ns >= window_ns)
+		return GRE_KA_R_REPLY_STALE;
+	if (!gre_ka_seq_after(ntohl(tr->seq), last_seq))
+		return GRE_KA_R_REPLY_REPLAY;
+	return GRE_KA_R_OK;
+}
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_trailer_fresh);
+
+static const char * const gre_ka_cause_names[GRE_KA_CAUSE_MAX] = {
+	[GRE_KA_CAUSE_NONE]		= "none",
+	[GRE_KA_CAUSE_START]		= "start",
+	[GRE_KA_CAUSE_STOP]		= "stop",
+	[GRE_KA_CAUSE_UNANSWERED]	= "unanswered",
+	[GRE_KA_CAUSE_SILENT]		= "silent",
+	[GRE_KA_CAUSE_REPLY]		= "reply",
+	[GRE_KA_CAUSE_REQUEST]		= "request",
+};
+
+const char *gre_ka_cause_name(enum gre_ka_cause c)
+{
+	return (unsigned int)c < GRE_KA_CAUSE_MAX ? gre_ka_cause_names[c] : "?";
+}
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_cause_name);
 
 /* A fresh start: up, trusted, no dampening. */
 void gre_ka_fsm_reset(struct gre_ka_fsm *fsm)
@@ -182,10 +262,21 @@ void gre_ka_fsm_reset(struct gre_ka_fsm *fsm)
 	fsm->penalty = 0;
 	fsm->down = false;
 }
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_fsm_reset);
 
 u32 gre_ka_fsm_up_needed(const struct gre_ka_fsm *fsm, u32 up_count)
 {
 	return up_count << fsm->penalty;
+}
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_fsm_up_needed);
+
+/* Down, and a flap if the line had not been up for long. */
+static void gre_ka_fsm_down(struct gre_ka_fsm *fsm)
+{
+	fsm->down = true;
+	if (fsm->stable < GRE_KA_STABLE_REPLIES &&
+	    fsm->penalty < GRE_KA_PENALTY_MAX)
+		fsm->penalty++;
 }
 
 /*
@@ -201,18 +292,30 @@ enum gre_ka_transition gre_ka_fsm_tick(struct gre_ka_fsm *fsm, u32 retries)
 	if (fsm->counter > 0)
 		fsm->streak = 0;
 	if (!fsm->down && fsm->counter >= retries) {
-		fsm->down = true;
-		if (fsm->stable < GRE_KA_STABLE_REPLIES &&
-		    fsm->penalty < GRE_KA_PENALTY_MAX)
-			fsm->penalty++;
+		gre_ka_fsm_down(fsm);
 		t = GRE_KA_GO_DOWN;
 	}
 	if (fsm->counter < U32_MAX)
 		fsm->counter++;
 	return t;
 }
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_fsm_tick);
 
-/* Called for each valid reply. */
+/*
+ * Passive only: no valid request arrived within the window. The run of
+ * requests counted towards coming back up is broken too.
+ */
+enum gre_ka_transition gre_ka_fsm_expire(struct gre_ka_fsm *fsm)
+{
+	fsm->streak = 0;
+	if (fsm->down)
+		return GRE_KA_STAY;
+	gre_ka_fsm_down(fsm);
+	return GRE_KA_GO_DOWN;
+}
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_fsm_expire);
+
+/* Called for each valid reply, and for each valid request when passive. */
 enum gre_ka_transition gre_ka_fsm_reply(struct gre_ka_fsm *fsm, u32 up_count)
 {
 	fsm->counter = 0;
@@ -230,6 +333,94 @@ enum gre_ka_transition gre_ka_fsm_reply(struct gre_ka_fsm *fsm, u32 up_count)
 	fsm->stable = 0;
 	return GRE_KA_GO_UP;
 }
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_fsm_reply);
+
+void gre_ka_learn_reset(struct gre_ka_learn *l)
+{
+	memset(l, 0, sizeof(*l));
+}
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_learn_reset);
+
+static void gre_ka_learn_again(struct gre_ka_learn *l)
+{
+	l->relearn = true;
+	l->samples = 0;
+	l->cand_ns = 0;
+	l->misfit = 0;
+	l->multiple = 0;
+}
+
+/*
+ * One interval between two requests, interval_ns long and k periods apart
+ * (k = 0: unknown). Loss makes intervals whole multiples of the period,
+ * jitter makes them a little off: the smallest of the first few intervals
+ * is the first estimate, later ones refine it by 1/8 when they fit a whole
+ * multiple within a quarter period. Intervals that stop fitting, or a run
+ * of multiples no random loss would plausibly produce, mean the peer
+ * changed its period: learn it again, keeping the old estimate meanwhile.
+ */
+void gre_ka_learn_sample(struct gre_ka_learn *l, u64 interval_ns, u32 k)
+{
+	u64 est = l->est_ns, s;
+	u64 m;
+
+	if (!interval_ns)
+		return;
+	if (k) {
+		s = div_u64(interval_ns, k);
+		/* The sender's own clock: exact, follow a change at once. */
+		if (!est || s > est + est / 4 || s + est / 4 < est)
+			l->est_ns = s;
+		else
+			l->est_ns = est - (est >> 3) + (s >> 3);
+		l->relearn = false;
+		l->samples = 0;
+		l->misfit = 0;
+		l->multiple = 0;
+		return;
+	}
+
+	if (!est || l->relearn) {
+		if (!l->cand_ns || interval_ns < l->cand_ns)
+			l->cand_ns = interval_ns;
+		if (++l->samples >= GRE_KA_LEARN_SAMPLES) {
+			l->est_ns = l->cand_ns;
+			l->relearn = false;
+			l->samples = 0;
+			l->cand_ns = 0;
+		}
+		return;
+	}
+
+	m = div64_u64(interval_ns + est / 2, est);
+	if (!m) {
+		/* Much shorter than a period: the peer sends faster now. */
+		if (++l->misfit >= GRE_KA_LEARN_MISFIT - 1)
+			gre_ka_learn_again(l);
+		return;
+	}
+	s = div64_u64(interval_ns, m);
+	if (s > est + est / 4 || s + est / 4 < est) {
+		if (++l->misfit >= GRE_KA_LEARN_MISFIT)
+			gre_ka_learn_again(l);
+		return;
+	}
+	l->misfit = 0;
+	l->est_ns = est - (est >> 3) + (s >> 3);
+	if (m < 2) {
+		l->multiple = 0;
+		return;
+	}
+	/*
+	 * At 50 % random loss, GRE_KA_LEARN_SAMPLES multiples in a row happen
+	 * once in 16; relearning then costs nothing but a few samples (their
+	 * smallest is still the period), while a peer that slowed down to
+	 * a multiple of its old period is followed.
+	 */
+	if (++l->multiple >= GRE_KA_LEARN_SAMPLES)
+		gre_ka_learn_again(l);
+}
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_learn_sample);
 
 void gre_ka_rtt_update(struct gre_ka_rtt *rtt, u64 sample_ns)
 {
@@ -248,110 +439,182 @@ void gre_ka_rtt_update(struct gre_ka_rtt *rtt, u64 sample_ns)
 	/* avg += (sample - avg) / 8, as TCP smooths its srtt (RFC 6298). */
 	rtt->avg = rtt->avg - (rtt->avg >> 3) + (sample_ns >> 3);
 }
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_rtt_update);
+
+void gre_ka_bucket_init(struct gre_ka_bucket *b, u64 now_ns, u32 burst)
+{
+	b->stamp_ns = now_ns;
+	b->tokens = burst;
+}
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_bucket_init);
+
+bool gre_ka_bucket_take(struct gre_ka_bucket *b, u64 now_ns, u32 rate,
+			u32 burst)
+{
+	u64 token_ns = div_u64(NSEC_PER_SEC, rate);
+	u64 add = 0;
+
+	/* A time before the stamp (read earlier on another CPU) adds none. */
+	if (now_ns > b->stamp_ns)
+		add = div64_u64(now_ns - b->stamp_ns, token_ns);
+	if (add >= burst) {
+		b->tokens = burst;
+		b->stamp_ns = now_ns;
+	} else if (add) {
+		b->tokens = min_t(u32, b->tokens + add, burst);
+		b->stamp_ns += add * token_ns;
+	}
+	if (!b->tokens)
+		return false;
+	b->tokens--;
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_bucket_take);
 
 /*
- * The GRE header of a peer keepalive: version 0, no routing, protocol type
- * 0 (or alt_proto, when not 0), and room for the optional fields its flags
- * announce (len bytes of GRE header and payload).
+ * The GRE header of a peer keepalive and what follows it (len bytes):
+ * protocol type 0 (or alt_proto, when not 0), version 0, no routing, and
+ * room for the optional fields its flags announce. Our trailer, when the
+ * payload starts with one, gives the sequence number and send time.
  */
-static enum gre_ka_peer_verdict gre_ka_peer_gre(const void *data,
-						unsigned int len,
-						__be16 alt_proto)
+static enum gre_ka_reason gre_ka_request_gre(const u8 *data, unsigned int len,
+					     __be16 alt_proto,
+					     struct gre_ka_request *rq)
 {
-	const struct gre_base_hdr *greh = data;
+	const struct gre_base_hdr *greh = (const void *)data;
+	const struct gre_ka_trailer *tr;
 	unsigned int hlen;
+	const u8 *opt;
 
-	if (greh->flags & ~(GRE_CSUM | GRE_KEY | GRE_SEQ))
-		return GRE_KA_PEER_BAD_GRE;
+	if (len < sizeof(*greh))
+		return GRE_KA_R_REQ_MALFORMED;
 	if (greh->protocol && (!alt_proto || greh->protocol != alt_proto))
-		return GRE_KA_PEER_BAD_GRE;
+		return GRE_KA_R_NOT_KEEPALIVE;
+	if (greh->flags & ~(GRE_CSUM | GRE_KEY | GRE_SEQ))
+		return GRE_KA_R_REQ_BAD_GRE;
 	hlen = gre_ka_gre_hlen(greh->flags & GRE_CSUM, greh->flags & GRE_KEY,
 			       greh->flags & GRE_SEQ);
 	if (hlen > len)
-		return GRE_KA_PEER_MALFORMED;
-	return GRE_KA_PEER_OK;
+		return GRE_KA_R_REQ_MALFORMED;
+
+	opt = data + sizeof(*greh) + (greh->flags & GRE_CSUM ? 4 : 0);
+	rq->has_key = greh->flags & GRE_KEY;
+	rq->key = rq->has_key ? get_unaligned((const __be32 *)opt) : 0;
+
+	tr = (const void *)(data + hlen);
+	rq->ours = len - hlen >= GRE_KA_TRAILER_LEN &&
+		   get_unaligned(&tr->magic) == htonl(GRE_KA_MAGIC);
+	if (rq->ours) {
+		rq->seq = get_unaligned_be32(&tr->seq);
+		rq->tx_ns = get_unaligned_be64(&tr->tx_ns);
+	}
+	return GRE_KA_R_OK;
 }
 
-/*
- * Is this decapsulated IPv4 packet a peer's keepalive that we may send
- * back? Ingress runs before ip_rcv(), so nothing has validated the header
- * yet. local == 0 means a tunnel without a local address: the caller checks
- * that the source is one of the underlay's addresses.
- */
-enum gre_ka_peer_verdict gre_ka_peer_check(const void *data, unsigned int len,
-					   __be32 local, __be32 remote)
+enum gre_ka_reason gre_ka_request_parse4(const void *data, unsigned int len,
+					 struct gre_ka_request *rq)
 {
 	const struct iphdr *iph = data;
-	enum gre_ka_peer_verdict v;
-	unsigned int tot;
+	const struct gre_base_hdr *greh;
+	enum gre_ka_reason r;
+	unsigned int tot, hl;
 
-	if (len < sizeof(*iph))
-		return GRE_KA_PEER_MALFORMED;
-	if (iph->protocol != IPPROTO_GRE)
-		return GRE_KA_PEER_NOT_GRE;
-	if (iph->version != 4 || iph->ihl < 5)
-		return GRE_KA_PEER_MALFORMED;
-	if (iph->ihl != 5)
-		return GRE_KA_PEER_OPTIONS;
+	memset(rq, 0, sizeof(*rq));
+	if (len < sizeof(*iph) || iph->protocol != IPPROTO_GRE)
+		return GRE_KA_R_NOT_KEEPALIVE;
+	hl = iph->ihl * 4;
 	tot = ntohs(iph->tot_len);
-	if (tot < sizeof(*iph) + sizeof(struct gre_base_hdr) || tot > len)
-		return GRE_KA_PEER_MALFORMED;
+	if (iph->version != 4 || hl < sizeof(*iph) || len < hl + sizeof(*greh) ||
+	    tot < hl + sizeof(*greh) || ip_fast_csum(iph, iph->ihl))
+		return GRE_KA_R_REQ_MALFORMED;
+	/* Only a first fragment shows the GRE header to tell. */
+	if (iph->frag_off & htons(IP_OFFSET))
+		return GRE_KA_R_REQ_FRAGMENT;
+	greh = (const void *)((const u8 *)iph + hl);
+	if (greh->protocol)
+		return GRE_KA_R_NOT_KEEPALIVE;
+	if (hl != sizeof(*iph))
+		return GRE_KA_R_REQ_OPTIONS;
+	/* Told from the header: the caller pulls no more than the limit. */
 	if (tot > GRE_KA_REFLECT_MAX_LEN)
-		return GRE_KA_PEER_TOO_BIG;
-	if (ip_fast_csum(iph, iph->ihl))
-		return GRE_KA_PEER_MALFORMED;
-	if (iph->frag_off & htons(IP_MF | IP_OFFSET))
-		return GRE_KA_PEER_FRAGMENT;
+		return GRE_KA_R_REQ_TOO_BIG;
+	if (tot > len)
+		return GRE_KA_R_REQ_MALFORMED;
+	r = gre_ka_request_gre((const u8 *)greh, tot - hl, 0, rq);
+	if (r != GRE_KA_R_OK)
+		return r;
+	if (iph->frag_off & htons(IP_MF))
+		return GRE_KA_R_REQ_FRAGMENT;
 
-	v = gre_ka_peer_gre(iph + 1, tot - sizeof(*iph), 0);
-	if (v != GRE_KA_PEER_OK)
-		return v;
-
-	if (!remote || iph->daddr != remote)
-		return GRE_KA_PEER_ADDRESS;
-	if (local && iph->saddr != local)
-		return GRE_KA_PEER_ADDRESS;
-	return GRE_KA_PEER_OK;
+	rq->src.ip = iph->saddr;
+	rq->dst.ip = iph->daddr;
+	rq->len = tot;
+	rq->ttl = iph->ttl;
+	return GRE_KA_R_OK;
 }
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_request_parse4);
 
 /*
- * The same for a decapsulated IPv6 packet (ip6gre). GRE must follow the
- * IPv6 header directly: a keepalive has no extension headers, and skipping
- * them would mean parsing attacker-chosen chains for nothing. An unspecified
- * local address means a tunnel without one; the caller checks the source.
- * Protocol type 0x86dd is accepted besides 0: MikroTik RouterOS is reported
- * to send its IPv6 keepalives so; the addresses still have to match.
+ * GRE must follow the IPv6 header directly: a keepalive has no extension
+ * headers, and skipping them would mean parsing attacker-chosen chains for
+ * nothing. Protocol type 0x86dd is accepted besides 0: MikroTik RouterOS
+ * is reported to send its IPv6 keepalives so.
  */
-enum gre_ka_peer_verdict gre_ka_peer_check6(const void *data, unsigned int len,
-					    const struct in6_addr *local,
-					    const struct in6_addr *remote)
+enum gre_ka_reason gre_ka_request_parse6(const void *data, unsigned int len,
+					 struct gre_ka_request *rq)
 {
 	const struct ipv6hdr *ip6h = data;
+	const struct gre_base_hdr *greh;
+	enum gre_ka_reason r;
 	unsigned int tot;
-	enum gre_ka_peer_verdict v;
 
+	memset(rq, 0, sizeof(*rq));
 	if (len < sizeof(*ip6h))
-		return GRE_KA_PEER_MALFORMED;
+		return GRE_KA_R_NOT_KEEPALIVE;
+	if (ip6h->nexthdr != IPPROTO_GRE) {
+		if (ip6h->nexthdr == NEXTHDR_FRAGMENT)
+			return GRE_KA_R_REQ_FRAGMENT;
+		/* A GRE packet behind extension headers: not parsed. */
+		return ipv6_ext_hdr(ip6h->nexthdr) ? GRE_KA_R_REQ_OPTIONS :
+						     GRE_KA_R_NOT_KEEPALIVE;
+	}
 	if (ip6h->version != 6)
-		return GRE_KA_PEER_MALFORMED;
-	if (ip6h->nexthdr == NEXTHDR_FRAGMENT)
-		return GRE_KA_PEER_FRAGMENT;
-	if (ip6h->nexthdr != IPPROTO_GRE)
-		return ipv6_ext_hdr(ip6h->nexthdr) ? GRE_KA_PEER_OPTIONS :
-						     GRE_KA_PEER_NOT_GRE;
+		return GRE_KA_R_REQ_MALFORMED;
 	tot = sizeof(*ip6h) + ntohs(ip6h->payload_len);
-	if (tot < sizeof(*ip6h) + sizeof(struct gre_base_hdr) || tot > len)
-		return GRE_KA_PEER_MALFORMED;
+	greh = (const void *)(ip6h + 1);
+	if (len < sizeof(*ip6h) + sizeof(*greh) ||
+	    tot < sizeof(*ip6h) + sizeof(*greh))
+		return GRE_KA_R_REQ_MALFORMED;
+	if (greh->protocol && greh->protocol != htons(ETH_P_IPV6))
+		return GRE_KA_R_NOT_KEEPALIVE;
 	if (tot > GRE_KA_REFLECT_MAX_LEN)
-		return GRE_KA_PEER_TOO_BIG;
+		return GRE_KA_R_REQ_TOO_BIG;
+	if (tot > len)
+		return GRE_KA_R_REQ_MALFORMED;
+	r = gre_ka_request_gre((const u8 *)greh, tot - sizeof(*ip6h),
+			       htons(ETH_P_IPV6), rq);
+	if (r != GRE_KA_R_OK)
+		return r;
 
-	v = gre_ka_peer_gre(ip6h + 1, tot - sizeof(*ip6h), htons(ETH_P_IPV6));
-	if (v != GRE_KA_PEER_OK)
-		return v;
-
-	if (ipv6_addr_any(remote) || !ipv6_addr_equal(&ip6h->daddr, remote))
-		return GRE_KA_PEER_ADDRESS;
-	if (!ipv6_addr_any(local) && !ipv6_addr_equal(&ip6h->saddr, local))
-		return GRE_KA_PEER_ADDRESS;
-	return GRE_KA_PEER_OK;
+	rq->src.ip6 = ip6h->saddr;
+	rq->dst.ip6 = ip6h->daddr;
+	rq->len = tot;
+	rq->ttl = ip6h->hop_limit;
+	return GRE_KA_R_OK;
 }
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_request_parse6);
+
+const char *gre_ka_unsupported_why(const struct gre_ka_tnl_facts *f)
+{
+	if (f->collect_md)
+		return "collect_md (external) tunnels have no fixed peer";
+	if (gre_ka_addr_any(f->family, &f->remote))
+		return "the tunnel has no remote address";
+	if (f->family == AF_INET6 ? ipv6_addr_is_multicast(&f->remote.ip6) :
+				    ipv4_is_multicast(f->remote.ip))
+		return "the tunnel's remote address is multicast";
+	if (f->iseq)
+		return "input sequencing (iseq) would drop the replies";
+	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_unsupported_why);

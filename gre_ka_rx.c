@@ -5,24 +5,35 @@
  * ip_gre or ip6gre has already decapsulated the packet and picked this
  * tunnel, so the hook needs no lookup table and other devices pay nothing:
  *  - skb->protocol 0 (GRE protocol type 0): a reply to one of our
- *    keepalives; validated, counted, consumed.
- *  - IPv4 (IPv6 on ip6gre) carrying GRE PT=0 from our local to our remote
- *    address: the peer's keepalive; sent back towards the peer
- *    (reflection), so a Linux router needs none of
- *    forwarding/accept_local/rp_filter for it.
+ *    keepalives; its MAC verified without the lock, then counted and
+ *    consumed;
+ *  - IPv4 or IPv6 carrying GRE with protocol type 0: the peer's keepalive
+ *    (a request); validated, counted (passive liveness), and answered;
+ *  - protocol type 0x0004: Huawei's probe, counted, passed on;
  *  - anything else: NF_ACCEPT, untouched.
+ *
+ * The one rule for answers: an answer goes to the tunnel's own peer and
+ * nowhere else, whatever the request's inner header says.
+ *  - A request from our own underlay address is routed back to the
+ *    tunnel's remote in the underlay, as a router forwarding it would. If
+ *    its inner destination is another address (a peer behind NAT fills in
+ *    its private address), it is rewritten to the remote first.
+ *  - A request from our own address on the tunnel (an overlay-addressed
+ *    keepalive, as SD-WAN edges build them) whose destination is on-link
+ *    through this tunnel is sent back through the tunnel, encapsulated
+ *    towards the remote.
+ * Both forms are on by default with reflect: neither can send anything
+ * anywhere but to the peer, and each is exactly what a peer of that kind
+ * waits for. Any other source is refused (request_address).
  */
 
-#include <linux/if_tunnel.h>
-#include <linux/ip.h>
+#include <linux/if_ether.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_netdev.h>
 #include <linux/skbuff.h>
-#include <net/ip.h>
-#include <net/route.h>
+#include <net/dst.h>
 
 #include "gre_ka.h"
-#include "gre_ka_trace.h"
 
 /*
  * After the default priority (0) of nftables netdev filter chains, so an
@@ -30,187 +41,182 @@
  */
 #define GRE_KA_HOOK_PRIORITY	10
 
+/* Huawei's GRE keepalive probe arrives with this outer protocol type. */
+#define GRE_KA_HUAWEI_PROTO	htons(0x0004)
+
 /* A reply to one of our keepalives, with skb->data at its payload. */
 static unsigned int gre_ka_rx_reply(struct gre_ka_tunnel *ka,
 				    struct sk_buff *skb)
 {
+	const struct gre_ka_session *s;
 	const struct gre_ka_trailer *tr;
 	struct gre_ka_trailer buf;
-	enum gre_ka_transition t;
-	enum gre_ka_verdict v;
-	u64 now = ktime_get_ns();
+	enum gre_ka_reason r;
+	int ret;
 
-	if (!READ_ONCE(ka->enabled))
+	if (!READ_ONCE(ka->conf.enabled))
 		return NF_ACCEPT;
 
 	tr = skb_header_pointer(skb, 0, sizeof(buf), &buf);
-
-	spin_lock(&ka->lock);
-	if (!ka->enabled) {
-		spin_unlock(&ka->lock);
-		return NF_ACCEPT;
-	}
-	v = tr ? gre_ka_trailer_check(tr, skb->len, &ka->key, ka->rx_seq,
-				      now, gre_ka_window_ns(ka)) :
-		 GRE_KA_REPLY_SHORT;
-	if (v == GRE_KA_REPLY_OK) {
-		ka->rx_seq = ntohl(tr->seq);
-		gre_ka_rtt_update(&ka->rtt, now - be64_to_cpu(tr->tx_ns));
-	} else if (ka->auth) {
-		ka->stats.rx_invalid++;
-		spin_unlock(&ka->lock);
-		trace_gre_ka_reply(ka->dev, v, false, 0, -1);
-		netdev_dbg(ka->dev, "keepalive reply rejected (reason %d, len %u)\n",
-			   v, skb->len);
-		return NF_DROP;
-	}
-	ka->stats.rx++;
-	/* Traced under the lock so it precedes the state change it causes. */
-	if (v == GRE_KA_REPLY_OK)
-		trace_gre_ka_reply(ka->dev, v, true, ntohl(tr->seq),
-				   now - be64_to_cpu(tr->tx_ns));
+	s = rcu_dereference(ka->session);
+	if (!tr)
+		r = GRE_KA_R_REPLY_SHORT;
+	else if (!s)
+		r = GRE_KA_R_REPLY_BAD_MAC;
 	else
-		trace_gre_ka_reply(ka->dev, v, true, 0, -1);
-	t = gre_ka_fsm_reply(&ka->fsm, ka->up_count);
-	gre_ka_carrier_change(ka, t, now);
-	spin_unlock(&ka->lock);
-
-	netdev_dbg(ka->dev, "keepalive reply received (len %u)\n", skb->len);
+		r = gre_ka_trailer_verify(tr, skb->len, &s->key);
+	ret = gre_ka_line_reply(ka, s, tr, r, skb->len, ktime_get_ns());
+	if (ret < 0)
+		return NF_ACCEPT;
+	if (!ret)
+		return NF_DROP;
 	consume_skb(skb);
 	return NF_STOLEN;
 }
 
-/* Token bucket: GRE_KA_REFLECT_RATE per second, GRE_KA_REFLECT_BURST deep. */
-bool gre_ka_reflect_allowed(struct gre_ka_tunnel *ka, u64 now)
-{
-	const u64 token_ns = NSEC_PER_SEC / GRE_KA_REFLECT_RATE;
-	bool ok;
-	u64 add;
-
-	spin_lock(&ka->lock);
-	add = div64_u64(now - ka->rl_stamp_ns, token_ns);
-	if (add >= GRE_KA_REFLECT_BURST) {
-		ka->rl_tokens = GRE_KA_REFLECT_BURST;
-		ka->rl_stamp_ns = now;
-	} else if (add) {
-		ka->rl_tokens = min_t(u32, ka->rl_tokens + add,
-				      GRE_KA_REFLECT_BURST);
-		ka->rl_stamp_ns += add * token_ns;
-	}
-	ok = ka->rl_tokens > 0;
-	if (ok)
-		ka->rl_tokens--;
-	else
-		ka->stats.reflect_dropped++;
-	spin_unlock(&ka->lock);
-	if (!ok)
-		trace_gre_ka_reflect(ka->dev, 0, 0, -ENOBUFS);
-	return ok;
-}
-
-/* Account for a reflection attempt of a valid peer keepalive. */
-void gre_ka_reflect_done(struct gre_ka_tunnel *ka, unsigned short family,
-			 unsigned int len, int err)
-{
-	spin_lock(&ka->lock);
-	if (err)
-		ka->stats.reflect_dropped++;
-	else
-		ka->stats.reflected++;
-	spin_unlock(&ka->lock);
-	trace_gre_ka_reflect(ka->dev, family, len, err);
-	if (err)
-		netdev_dbg(ka->dev, "cannot reflect peer keepalive: %d\n", err);
-}
-
 /*
- * Send the peer's keepalive back the way a forwarding router would, but
- * routed in the tunnel's underlay netns with the tunnel's link and fwmark,
- * so it works whatever VRF or netns the tunnel device sits in. The order
- * matters: scrubbing drops any dst, so the route is attached after it; and
- * the receive path's IP control block must not reach the output path.
+ * Answer from the underlay: route to the tunnel's remote in the tunnel's
+ * underlay netns with its link and fwmark, so it works whatever VRF or
+ * netns the tunnel device sits in. The order matters: scrubbing drops any
+ * dst, so the route is attached after it; and the receive path's control
+ * block must not reach the output path.
  */
-static int gre_ka_reflect(struct gre_ka_tunnel *ka,
-			  const struct gre_ka_params *p, struct sk_buff *skb)
+static enum gre_ka_reason gre_ka_answer_underlay(struct gre_ka_tunnel *ka,
+						 const struct gre_ka_tnl *t,
+						 const struct gre_ka_request *rq,
+						 struct sk_buff *skb)
 {
-	struct iphdr *iph = ip_hdr(skb);
-	struct flowi4 fl4 = {
-		.daddr = iph->daddr,
-		.saddr = iph->saddr,
-		.flowi4_oif = p->link,
-		.flowi4_mark = p->fwmark,
-		.flowi4_proto = IPPROTO_GRE,
-		.flowi4_tos = iph->tos & IPTOS_TOS_MASK,
-	};
-	unsigned int len = ntohs(iph->tot_len);
-	struct rtable *rt;
+	const struct gre_ka_af_ops *af = ka->ops;
+	struct dst_entry *dst;
 
-	if (iph->ttl <= 1)
-		return -ETIMEDOUT;
-	rt = ip_route_output_key(p->net, &fl4);
-	if (IS_ERR(rt))
-		return PTR_ERR(rt);
-	if (rt->dst.dev == ka->dev) {
+	dst = af->route_peer(t, &rq->src, af->tos(skb));
+	if (IS_ERR(dst))
+		return GRE_KA_R_REQ_NO_ROUTE;
+	if (dst->dev == ka->dev) {
 		/* The way to the peer is this tunnel: never loop into it. */
-		ip_rt_put(rt);
-		return -ELOOP;
+		dst_release(dst);
+		return GRE_KA_R_REQ_LOOP;
 	}
-	if (pskb_trim_rcsum(skb, len) || skb_ensure_writable(skb, len)) {
-		ip_rt_put(rt);
-		return -ENOMEM;
+	if (pskb_trim_rcsum(skb, rq->len) ||
+	    skb_ensure_writable(skb, rq->len)) {
+		dst_release(dst);
+		return GRE_KA_R_REQ_NOMEM;
 	}
+	if (!gre_ka_addr_eq(af->family, &rq->dst, &t->remote))
+		af->set_daddr(skb, &t->remote);
 
-	skb_scrub_packet(skb, !net_eq(p->net, dev_net(ka->dev)));
-	skb_dst_set(skb, &rt->dst);
+	skb_scrub_packet(skb, !net_eq(t->net, dev_net(ka->dev)));
+	skb_dst_set(skb, dst);
+	skb->dev = dst->dev;
 	skb_clear_tstamp(skb);
-	skb->mark = p->fwmark;
+	skb->mark = t->fwmark;
 	skb->ip_summed = CHECKSUM_NONE;
-	iph = ip_hdr(skb);
-	ip_decrease_ttl(iph);
-	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
-
-	netdev_dbg(ka->dev, "reflecting peer keepalive, %pI4->%pI4 (len=%u ttl=%u)\n",
-		   &iph->saddr, &iph->daddr, len, iph->ttl);
-	ip_local_out(p->net, NULL, skb);
-	return 0;
+	af->forward(skb);
+	af->local_out(t->net, skb);
+	return GRE_KA_R_OK;
 }
 
-/* Decapsulated IPv4: a peer keepalive to reflect, or ordinary traffic. */
-static unsigned int gre_ka_rx_ipv4(struct gre_ka_tunnel *ka,
-				   struct sk_buff *skb)
+/* Answer through the tunnel: the peer's overlay address is on-link. */
+static enum gre_ka_reason gre_ka_answer_overlay(struct gre_ka_tunnel *ka,
+						const struct gre_ka_af_ops *af,
+						const struct gre_ka_tnl *t,
+						const struct gre_ka_request *rq,
+						struct sk_buff *skb)
 {
-	const struct gre_ka_params *p;
-	enum gre_ka_peer_verdict v;
-	const struct iphdr *iph;
+	if (pskb_trim_rcsum(skb, rq->len) || skb_ensure_writable(skb, rq->len))
+		return GRE_KA_R_REQ_NOMEM;
+	skb_scrub_packet(skb, false);
+	skb_clear_tstamp(skb);
+	skb->ip_summed = CHECKSUM_NONE;
+	af->forward(skb);
+	gre_ka_tx_inner(ka, t, skb);
+	return GRE_KA_R_OK;
+}
+
+/* Is this request from us, and which way would its answer go? */
+static enum gre_ka_reason gre_ka_request_form(struct gre_ka_tunnel *ka,
+					      const struct gre_ka_af_ops *af,
+					      const struct gre_ka_tnl *t,
+					      const struct gre_ka_request *rq,
+					      bool *overlay)
+{
+	*overlay = false;
+	if (af == ka->ops &&
+	    (gre_ka_addr_any(af->family, &t->local) ?
+	     af->underlay_has_addr(t, &rq->src) :
+	     gre_ka_addr_eq(af->family, &rq->src, &t->local)))
+		return GRE_KA_R_OK;
+	if (af->dev_has_addr(ka->dev, &rq->src) &&
+	    af->onlink(ka->dev, &rq->src, &rq->dst)) {
+		*overlay = true;
+		return GRE_KA_R_OK;
+	}
+	return GRE_KA_R_REQ_ADDRESS;
+}
+
+/* Decapsulated IPv4 or IPv6: a peer keepalive, or ordinary traffic. */
+static unsigned int gre_ka_rx_request(struct gre_ka_tunnel *ka,
+				      const struct gre_ka_af_ops *af,
+				      struct sk_buff *skb)
+{
+	const struct gre_ka_params *p = rcu_dereference(ka->params);
+	const struct gre_ka_tnl *t = &p->t;
+	struct gre_ka_request rq;
+	enum gre_ka_reason r;
 	unsigned int len;
-	int err;
+	bool overlay;
 
-	p = rcu_dereference(ka->params);
-	if (p->family != AF_INET ||
-	    skb_network_offset(skb) ||
-	    !pskb_may_pull(skb, sizeof(struct iphdr)) ||
-	    ip_hdr(skb)->protocol != IPPROTO_GRE ||
-	    skb->len > GRE_KA_REFLECT_MAX_LEN ||
-	    !pskb_may_pull(skb, skb->len))
+	/* The fast way out for data: one header, not GRE. */
+	if (skb_network_offset(skb) || !pskb_may_pull(skb, af->hlen) ||
+	    !af->maybe_keepalive(skb->data))
 		return NF_ACCEPT;
-
-	v = gre_ka_peer_check(skb->data, skb->len, p->local, p->remote);
-	if (v != GRE_KA_PEER_OK) {
-		netdev_dbg(ka->dev, "not reflecting GRE-in-GRE packet (reason %d)\n",
-			   v);
+	len = min(skb->len, GRE_KA_REFLECT_MAX_LEN);
+	if (!pskb_may_pull(skb, len))
+		return NF_ACCEPT;
+	r = af->parse(skb->data, len, &rq);
+	if (r == GRE_KA_R_NOT_KEEPALIVE)
+		return NF_ACCEPT;
+	/*
+	 * A tunnel without a fixed unicast peer answers nobody; one with
+	 * iseq cannot send keepalives but still answers them.
+	 */
+	if (r == GRE_KA_R_OK && p->why && !t->iseq)
+		r = GRE_KA_R_REQ_ADDRESS;
+	if (r == GRE_KA_R_OK)
+		r = gre_ka_request_form(ka, af, t, &rq, &overlay);
+	/*
+	 * The key that counts was checked by ip_gre: the packet reached this
+	 * tunnel. The inner header's key is the peer's business (Cisco
+	 * builds keepalives without one on keyed tunnels), as it is for a
+	 * router that forwards the packet.
+	 */
+	if (r != GRE_KA_R_OK) {
+		/* Passed on as without the module: nothing of ours. */
+		gre_ka_line_refused(ka, r, af->family, len);
 		return NF_ACCEPT;
 	}
-	iph = ip_hdr(skb);
-	if (!p->local && inet_addr_type(p->net, iph->saddr) != RTN_LOCAL)
+
+	/* Valid: proof of a working path (passive), even if not answered. */
+	gre_ka_line_request(ka, &rq, ktime_get_ns());
+
+	if (!READ_ONCE(ka->conf.reflect)) {
+		gre_ka_line_refused(ka, GRE_KA_R_REQ_OFF, af->family, rq.len);
 		return NF_ACCEPT;
-
-	if (!gre_ka_reflect_allowed(ka, ktime_get_ns()))
+	}
+	if (rq.ttl <= 1)
+		r = GRE_KA_R_REQ_TTL;
+	else if (!gre_ka_line_reflect_allowed(ka, ktime_get_ns()))
+		r = GRE_KA_R_REQ_RATE;
+	else if (overlay)
+		r = gre_ka_answer_overlay(ka, af, t, &rq, skb);
+	else
+		r = gre_ka_answer_underlay(ka, t, &rq, skb);
+	if (r != GRE_KA_R_OK) {
+		gre_ka_line_refused(ka, r, af->family, rq.len);
 		return NF_DROP;
-
-	len = skb->len;
-	err = gre_ka_reflect(ka, p, skb);
-	gre_ka_reflect_done(ka, AF_INET, len, err);
-	return err ? NF_DROP : NF_STOLEN;
+	}
+	gre_ka_line_reflected(ka, af->family, rq.len, overlay);
+	return NF_STOLEN;
 }
 
 static unsigned int gre_ka_hook_fn(void *priv, struct sk_buff *skb,
@@ -220,12 +226,22 @@ static unsigned int gre_ka_hook_fn(void *priv, struct sk_buff *skb,
 
 	if (!skb->protocol)
 		return gre_ka_rx_reply(ka, skb);
-	if (!READ_ONCE(ka->reflect))
-		return NF_ACCEPT;
 	if (skb->protocol == htons(ETH_P_IP))
-		return gre_ka_rx_ipv4(ka, skb);
+		return gre_ka_rx_request(ka, &gre_ka_ip4_ops, skb);
 	if (skb->protocol == htons(ETH_P_IPV6))
-		return gre_ka_rx_ipv6(ka, skb);
+		return gre_ka_rx_request(ka, &gre_ka_ip6_ops, skb);
+	/*
+	 * Huawei firewalls send, besides standard keepalives (which are
+	 * answered), GRE with protocol type 0x0004 around an IPv4 packet.
+	 * Its meaning is documented nowhere we could find, no other vendor
+	 * answers it, and the Huawei end is reported to stay up on the
+	 * answers to its standard keepalives: counted, passed on (the stack
+	 * drops it, as without the module), not answered.
+	 */
+	if (skb->protocol == GRE_KA_HUAWEI_PROTO) {
+		gre_ka_line_refused(ka, GRE_KA_R_REQ_HUAWEI, AF_INET, skb->len);
+		return NF_ACCEPT;
+	}
 	return NF_ACCEPT;
 }
 
@@ -251,6 +267,7 @@ int gre_ka_hook_register(struct gre_ka_tunnel *ka)
 	return err;
 }
 
+/* Invocations already running may go on (see gre_ka_line.c). */
 void gre_ka_hook_unregister(struct gre_ka_tunnel *ka)
 {
 	ASSERT_RTNL();

@@ -1,192 +1,108 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /sys/class/net/<tunnel>/keepalive/: the per-tunnel ABI, described in
- * Documentation/ABI/testing/sysfs-class-net-keepalive.
+ * Documentation/ABI/testing/sysfs-class-net-keepalive. A thin layer: a
+ * store parses one number and hands it to gre_ka_ctl.c, which owns what
+ * it means; a show prints a value of one consistent snapshot.
  *
  * The keepalive kobject owns the tunnel state: its release frees it, after
  * an RCU grace period because the ingress hook may still be reading it.
- * Stores take RTNL with rtnl_trylock() and restart the syscall when it is
- * busy: detach removes these files under RTNL and waits for active
- * readers and writers to leave, so a writer blocking on RTNL would deadlock
- * (the same reasoning as net/core/net-sysfs.c).
+ * It exists even when the module is loaded with sysfs=0, without being
+ * added to sysfs. Stores take RTNL with rtnl_trylock() and restart the
+ * syscall when it is busy: detach removes these files under RTNL and waits
+ * for active readers and writers to leave, so a writer blocking on RTNL
+ * would deadlock (the same reasoning as net/core/net-sysfs.c).
+ *
+ * The files belong to the root of the device's network namespace, as the
+ * device's own files do, so that in a namespace owned by a user namespace
+ * its root can configure keepalive (and must hold CAP_NET_ADMIN there).
  */
 
-#include <linux/kobject.h>
+#include <linux/capability.h>
 #include <linux/kernel.h>
+#include <linux/kobject.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
+#include <net/net_namespace.h>
 
 #include "gre_ka.h"
+#include "gre_ka_compat.h"
 
 static struct gre_ka_tunnel *to_ka(struct kobject *kobj)
 {
 	return container_of(kobj, struct gre_ka_tunnel, kobj);
 }
 
-/* Parse and range-check a write; nothing changes when this fails. */
-static int gre_ka_parse(struct gre_ka_tunnel *ka, const char *name,
-			const char *buf, u32 min, u32 max, u32 *val)
-{
-	if (kstrtou32(buf, 10, val)) {
-		netdev_warn(ka->dev, "keepalive: %s: expected a number in %u..%u\n",
-			    name, min, max);
-		return -EINVAL;
-	}
-	if (*val < min || *val > max) {
-		netdev_warn(ka->dev, "keepalive: %s: %u is out of range %u..%u\n",
-			    name, *val, min, max);
-		return -ERANGE;
-	}
-	return 0;
-}
-
-static int gre_ka_apply_enabled(struct gre_ka_tunnel *ka, u32 val)
-{
-	if (val)
-		return gre_ka_enable(ka);
-	gre_ka_disable(ka);
-	return 0;
-}
-
-static int gre_ka_apply_period(struct gre_ka_tunnel *ka, u32 val)
-{
-	gre_ka_set_period(ka, val);
-	return 0;
-}
-
-static int gre_ka_apply_retries(struct gre_ka_tunnel *ka, u32 val)
-{
-	spin_lock_bh(&ka->lock);
-	WRITE_ONCE(ka->retries, val);
-	spin_unlock_bh(&ka->lock);
-	return 0;
-}
-
-static int gre_ka_apply_up_count(struct gre_ka_tunnel *ka, u32 val)
-{
-	spin_lock_bh(&ka->lock);
-	WRITE_ONCE(ka->up_count, val);
-	spin_unlock_bh(&ka->lock);
-	return 0;
-}
-
-static int gre_ka_apply_reflect(struct gre_ka_tunnel *ka, u32 val)
-{
-	WRITE_ONCE(ka->reflect, val);
-	return 0;
-}
-
-static int gre_ka_apply_auth(struct gre_ka_tunnel *ka, u32 val)
-{
-	spin_lock_bh(&ka->lock);
-	WRITE_ONCE(ka->auth, val);
-	spin_unlock_bh(&ka->lock);
-	return 0;
-}
-
-/* A writable setting: its bounds and how to apply a value. */
-struct gre_ka_conf_attr {
+/* A writable option: one of enum gre_ka_opt. */
+struct gre_ka_opt_attr {
 	struct kobj_attribute attr;
-	u32 min;
-	u32 max;
-	int (*apply)(struct gre_ka_tunnel *ka, u32 val);
-	u32 (*get)(const struct gre_ka_tunnel *ka);
+	enum gre_ka_opt opt;
 };
 
-static ssize_t gre_ka_conf_show(struct kobject *kobj,
-				struct kobj_attribute *attr, char *buf)
+static ssize_t gre_ka_opt_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
 {
-	const struct gre_ka_conf_attr *ca =
-		container_of(attr, struct gre_ka_conf_attr, attr);
+	const struct gre_ka_opt_attr *oa =
+		container_of(attr, struct gre_ka_opt_attr, attr);
 
-	return sysfs_emit(buf, "%u\n", ca->get(to_ka(kobj)));
+	return sysfs_emit(buf, "%u\n", gre_ka_ctl_get(to_ka(kobj), oa->opt));
 }
 
-static ssize_t gre_ka_conf_store(struct kobject *kobj,
-				 struct kobj_attribute *attr,
-				 const char *buf, size_t count)
+static ssize_t gre_ka_opt_store(struct kobject *kobj,
+				struct kobj_attribute *attr,
+				const char *buf, size_t count)
 {
-	const struct gre_ka_conf_attr *ca =
-		container_of(attr, struct gre_ka_conf_attr, attr);
+	const struct gre_ka_opt_attr *oa =
+		container_of(attr, struct gre_ka_opt_attr, attr);
 	struct gre_ka_tunnel *ka = to_ka(kobj);
 	u32 val;
 	int err;
 
-	err = gre_ka_parse(ka, attr->attr.name, buf, ca->min, ca->max, &val);
-	if (err)
-		return err;
+	if (!ns_capable(dev_net(ka->dev)->user_ns, CAP_NET_ADMIN))
+		return -EPERM;
+	if (kstrtou32(buf, 10, &val)) {
+		netdev_warn(ka->dev, "keepalive: %s: expected a number\n",
+			    attr->attr.name);
+		return -EINVAL;
+	}
 	if (!rtnl_trylock())
 		return restart_syscall();
-	err = ca->apply(ka, val);
+	err = gre_ka_ctl_set(ka, oa->opt, val);
 	rtnl_unlock();
 	return err ? err : count;
 }
 
-static u32 gre_ka_get_enabled(const struct gre_ka_tunnel *ka)
-{
-	return READ_ONCE(ka->enabled);
+#define GRE_KA_OPT_ATTR(_name, _opt)					\
+static struct gre_ka_opt_attr gre_ka_opt_##_name = {			\
+	.attr = __ATTR(_name, 0644, gre_ka_opt_show, gre_ka_opt_store),	\
+	.opt = _opt,							\
 }
 
-static u32 gre_ka_get_period(const struct gre_ka_tunnel *ka)
-{
-	return READ_ONCE(ka->period_ms);
-}
-
-static u32 gre_ka_get_retries(const struct gre_ka_tunnel *ka)
-{
-	return READ_ONCE(ka->retries);
-}
-
-static u32 gre_ka_get_up_count(const struct gre_ka_tunnel *ka)
-{
-	return READ_ONCE(ka->up_count);
-}
-
-static u32 gre_ka_get_reflect(const struct gre_ka_tunnel *ka)
-{
-	return READ_ONCE(ka->reflect);
-}
-
-static u32 gre_ka_get_auth(const struct gre_ka_tunnel *ka)
-{
-	return READ_ONCE(ka->auth);
-}
-
-#define GRE_KA_CONF(_name, _field, _min, _max)				\
-static struct gre_ka_conf_attr gre_ka_conf_##_name = {			\
-	.attr = __ATTR(_name, 0644, gre_ka_conf_show, gre_ka_conf_store),\
-	.min = _min,							\
-	.max = _max,							\
-	.apply = gre_ka_apply_##_field,					\
-	.get = gre_ka_get_##_field,					\
-}
-
-GRE_KA_CONF(enabled, enabled, 0, 1);
-GRE_KA_CONF(period_ms, period, GRE_KA_PERIOD_MS_MIN, GRE_KA_PERIOD_MS_MAX);
-GRE_KA_CONF(retries, retries, GRE_KA_RETRIES_MIN, GRE_KA_RETRIES_MAX);
-GRE_KA_CONF(up_count, up_count, GRE_KA_UP_COUNT_MIN, GRE_KA_UP_COUNT_MAX);
-GRE_KA_CONF(reflect, reflect, 0, 1);
-GRE_KA_CONF(auth, auth, 0, 1);
+GRE_KA_OPT_ATTR(enabled, GRE_KA_OPT_ENABLED);
+GRE_KA_OPT_ATTR(period_ms, GRE_KA_OPT_PERIOD_MS);
+GRE_KA_OPT_ATTR(retries, GRE_KA_OPT_RETRIES);
+GRE_KA_OPT_ATTR(up_count, GRE_KA_OPT_UP_COUNT);
+GRE_KA_OPT_ATTR(reflect, GRE_KA_OPT_REFLECT);
+GRE_KA_OPT_ATTR(auth, GRE_KA_OPT_AUTH);
+GRE_KA_OPT_ATTR(passive, GRE_KA_OPT_PASSIVE);
 
 static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
-	struct gre_ka_tunnel *ka = to_ka(kobj);
-	const char *state;
+	struct gre_ka_info info;
 
-	spin_lock_bh(&ka->lock);
-	state = gre_ka_state(ka);
-	spin_unlock_bh(&ka->lock);
-	return sysfs_emit(buf, "%s\n", state);
+	gre_ka_line_info(to_ka(kobj), &info);
+	return sysfs_emit(buf, "%s\n", info.state);
 }
 
 static struct kobj_attribute gre_ka_attr_state = __ATTR_RO(state);
 
-/* A read-only number taken under ka->lock, optionally scaled down. */
+/* A read-only number of the snapshot: a u32 or u64 at offset, divided. */
 struct gre_ka_num_attr {
 	struct kobj_attribute attr;
-	u64 (*get)(const struct gre_ka_tunnel *ka);
+	unsigned int offset;
+	bool wide;
 	u32 div;
 };
 
@@ -195,53 +111,98 @@ static ssize_t gre_ka_num_show(struct kobject *kobj,
 {
 	const struct gre_ka_num_attr *na =
 		container_of(attr, struct gre_ka_num_attr, attr);
-	struct gre_ka_tunnel *ka = to_ka(kobj);
+	struct gre_ka_info info;
+	const void *p = (const u8 *)&info + na->offset;
 	u64 val;
 
-	spin_lock_bh(&ka->lock);
-	val = na->get(ka);
-	spin_unlock_bh(&ka->lock);
+	gre_ka_line_info(to_ka(kobj), &info);
+	val = na->wide ? *(const u64 *)p : *(const u32 *)p;
 	return sysfs_emit(buf, "%llu\n", div_u64(val, na->div));
 }
 
-#define GRE_KA_NUM(_name, _expr, _div)					\
-static u64 gre_ka_get_##_name(const struct gre_ka_tunnel *ka)		\
-{									\
-	return _expr;							\
-}									\
-static struct gre_ka_num_attr gre_ka_num_##_name = {			\
-	.attr = __ATTR(_name, 0444, gre_ka_num_show, NULL),		\
-	.get = gre_ka_get_##_name,					\
+#define GRE_KA_NUM(_var, _file, _wide, _field, _div)			\
+static struct gre_ka_num_attr gre_ka_num_##_var = {			\
+	.attr = {							\
+		.attr = { .name = _file, .mode = 0444 },		\
+		.show = gre_ka_num_show,				\
+	},								\
+	.offset = offsetof(struct gre_ka_info, _field),			\
+	.wide = _wide,							\
 	.div = _div,							\
 }
 
-GRE_KA_NUM(counter, ka->fsm.counter, 1);
-GRE_KA_NUM(up_needed, gre_ka_fsm_up_needed(&ka->fsm, ka->up_count), 1);
-GRE_KA_NUM(last_change_ms, ktime_get_ns() - ka->last_change_ns,
-	   NSEC_PER_MSEC);
-GRE_KA_NUM(tx, ka->stats.tx, 1);
-GRE_KA_NUM(rx, ka->stats.rx, 1);
-GRE_KA_NUM(rx_invalid, ka->stats.rx_invalid, 1);
-GRE_KA_NUM(reflected, ka->stats.reflected, 1);
-GRE_KA_NUM(reflect_dropped, ka->stats.reflect_dropped, 1);
-GRE_KA_NUM(down_transitions, ka->stats.down_transitions, 1);
-GRE_KA_NUM(up_transitions, ka->stats.up_transitions, 1);
-GRE_KA_NUM(rtt_last_us, ka->rtt.last, NSEC_PER_USEC);
-GRE_KA_NUM(rtt_min_us, ka->rtt.min, NSEC_PER_USEC);
-GRE_KA_NUM(rtt_avg_us, ka->rtt.avg, NSEC_PER_USEC);
-GRE_KA_NUM(rtt_max_us, ka->rtt.max, NSEC_PER_USEC);
+#define GRE_KA_U32(_var, _file, _field)	GRE_KA_NUM(_var, _file, false, _field, 1)
+#define GRE_KA_U64(_var, _file, _field)	GRE_KA_NUM(_var, _file, true, _field, 1)
+#define GRE_KA_RTT(_var, _file, _field)					\
+	GRE_KA_NUM(_var, _file, true, _field, NSEC_PER_USEC)
+
+GRE_KA_U32(counter, "counter", counter);
+GRE_KA_U32(up_needed, "up_needed", up_needed);
+GRE_KA_U64(last_change_ms, "last_change_ms", last_change_ms);
+GRE_KA_U32(peer_period_ms, "peer_period_ms", peer_period_ms);
+GRE_KA_U64(tx, "tx", stats.tx);
+GRE_KA_U64(rx, "rx", stats.rx);
+GRE_KA_U64(rx_invalid, "rx_invalid", stats.rx_invalid);
+GRE_KA_U64(reflected, "reflected", stats.reflected);
+GRE_KA_U64(reflect_dropped, "reflect_dropped", stats.reflect_dropped);
+GRE_KA_U64(down_transitions, "down_transitions", stats.down_transitions);
+GRE_KA_U64(up_transitions, "up_transitions", stats.up_transitions);
+GRE_KA_U64(rx_requests, "rx_requests", stats.rx_requests);
+GRE_KA_RTT(rtt_last_us, "rtt_last_us", rtt.last);
+GRE_KA_RTT(rtt_min_us, "rtt_min_us", rtt.min);
+GRE_KA_RTT(rtt_avg_us, "rtt_avg_us", rtt.avg);
+GRE_KA_RTT(rtt_max_us, "rtt_max_us", rtt.max);
+
+/* File names are gre_ka_reason_name()'s; KUnit checks the prefixes. */
+GRE_KA_U64(r_reply_short, "reply_short", stats.refused[GRE_KA_R_REPLY_SHORT]);
+GRE_KA_U64(r_reply_foreign, "reply_foreign",
+	   stats.refused[GRE_KA_R_REPLY_FOREIGN]);
+GRE_KA_U64(r_reply_bad_mac, "reply_bad_mac",
+	   stats.refused[GRE_KA_R_REPLY_BAD_MAC]);
+GRE_KA_U64(r_reply_stale, "reply_stale", stats.refused[GRE_KA_R_REPLY_STALE]);
+GRE_KA_U64(r_reply_future, "reply_future",
+	   stats.refused[GRE_KA_R_REPLY_FUTURE]);
+GRE_KA_U64(r_reply_replay, "reply_replay",
+	   stats.refused[GRE_KA_R_REPLY_REPLAY]);
+GRE_KA_U64(r_request_malformed, "request_malformed",
+	   stats.refused[GRE_KA_R_REQ_MALFORMED]);
+GRE_KA_U64(r_request_fragment, "request_fragment",
+	   stats.refused[GRE_KA_R_REQ_FRAGMENT]);
+GRE_KA_U64(r_request_options, "request_options",
+	   stats.refused[GRE_KA_R_REQ_OPTIONS]);
+GRE_KA_U64(r_request_bad_gre, "request_bad_gre",
+	   stats.refused[GRE_KA_R_REQ_BAD_GRE]);
+GRE_KA_U64(r_request_address, "request_address",
+	   stats.refused[GRE_KA_R_REQ_ADDRESS]);
+GRE_KA_U64(r_request_too_big, "request_too_big",
+	   stats.refused[GRE_KA_R_REQ_TOO_BIG]);
+GRE_KA_U64(r_request_ttl, "request_ttl", stats.refused[GRE_KA_R_REQ_TTL]);
+GRE_KA_U64(r_request_rate_limit, "request_rate_limit",
+	   stats.refused[GRE_KA_R_REQ_RATE]);
+GRE_KA_U64(r_request_no_route, "request_no_route",
+	   stats.refused[GRE_KA_R_REQ_NO_ROUTE]);
+GRE_KA_U64(r_request_loop, "request_loop", stats.refused[GRE_KA_R_REQ_LOOP]);
+GRE_KA_U64(r_request_nomem, "request_nomem", stats.refused[GRE_KA_R_REQ_NOMEM]);
+GRE_KA_U64(r_request_replay, "request_replay",
+	   stats.refused[GRE_KA_R_REQ_REPLAY]);
+GRE_KA_U64(r_request_huawei_probe, "request_huawei_probe",
+	   stats.refused[GRE_KA_R_REQ_HUAWEI]);
+GRE_KA_U64(r_request_reflect_off, "request_reflect_off",
+	   stats.refused[GRE_KA_R_REQ_OFF]);
 
 static struct attribute *gre_ka_attrs[] = {
-	&gre_ka_conf_enabled.attr.attr,
-	&gre_ka_conf_period_ms.attr.attr,
-	&gre_ka_conf_retries.attr.attr,
-	&gre_ka_conf_up_count.attr.attr,
-	&gre_ka_conf_reflect.attr.attr,
-	&gre_ka_conf_auth.attr.attr,
+	&gre_ka_opt_enabled.attr.attr,
+	&gre_ka_opt_period_ms.attr.attr,
+	&gre_ka_opt_retries.attr.attr,
+	&gre_ka_opt_up_count.attr.attr,
+	&gre_ka_opt_reflect.attr.attr,
+	&gre_ka_opt_auth.attr.attr,
+	&gre_ka_opt_passive.attr.attr,
 	&gre_ka_attr_state.attr,
 	&gre_ka_num_counter.attr.attr,
 	&gre_ka_num_up_needed.attr.attr,
 	&gre_ka_num_last_change_ms.attr.attr,
+	&gre_ka_num_peer_period_ms.attr.attr,
 	NULL,
 };
 
@@ -261,6 +222,7 @@ static struct attribute *gre_ka_stat_attrs[] = {
 	&gre_ka_num_rtt_min_us.attr.attr,
 	&gre_ka_num_rtt_avg_us.attr.attr,
 	&gre_ka_num_rtt_max_us.attr.attr,
+	&gre_ka_num_rx_requests.attr.attr,
 	NULL,
 };
 
@@ -269,26 +231,70 @@ static const struct attribute_group gre_ka_stat_group = {
 	.attrs = gre_ka_stat_attrs,
 };
 
+static struct attribute *gre_ka_refused_attrs[] = {
+	&gre_ka_num_r_reply_short.attr.attr,
+	&gre_ka_num_r_reply_foreign.attr.attr,
+	&gre_ka_num_r_reply_bad_mac.attr.attr,
+	&gre_ka_num_r_reply_stale.attr.attr,
+	&gre_ka_num_r_reply_future.attr.attr,
+	&gre_ka_num_r_reply_replay.attr.attr,
+	&gre_ka_num_r_request_malformed.attr.attr,
+	&gre_ka_num_r_request_fragment.attr.attr,
+	&gre_ka_num_r_request_options.attr.attr,
+	&gre_ka_num_r_request_bad_gre.attr.attr,
+	&gre_ka_num_r_request_address.attr.attr,
+	&gre_ka_num_r_request_too_big.attr.attr,
+	&gre_ka_num_r_request_ttl.attr.attr,
+	&gre_ka_num_r_request_rate_limit.attr.attr,
+	&gre_ka_num_r_request_no_route.attr.attr,
+	&gre_ka_num_r_request_loop.attr.attr,
+	&gre_ka_num_r_request_nomem.attr.attr,
+	&gre_ka_num_r_request_replay.attr.attr,
+	&gre_ka_num_r_request_huawei_probe.attr.attr,
+	&gre_ka_num_r_request_reflect_off.attr.attr,
+	NULL,
+};
+
+static const struct attribute_group gre_ka_refused_group = {
+	.name = "refused",
+	.attrs = gre_ka_refused_attrs,
+};
+
 static const struct attribute_group *gre_ka_groups[] = {
 	&gre_ka_group,
 	&gre_ka_stat_group,
+	&gre_ka_refused_group,
 	NULL,
 };
 
 static void gre_ka_release(struct kobject *kobj)
 {
 	struct gre_ka_tunnel *ka = to_ka(kobj);
+	struct gre_ka_session *s = rcu_dereference_protected(ka->session, true);
 	struct gre_ka_params *p = rcu_dereference_protected(ka->params, true);
 
+	if (s)
+		kfree_rcu(s, rcu);
 	if (p)
 		kfree_rcu(p, rcu);
 	kfree_rcu(ka, rcu);
+}
+
+/* As net-sysfs does for the device's own files. */
+static void gre_ka_get_ownership(GRE_KA_KOBJ_CONST struct kobject *kobj,
+				 kuid_t *uid, kgid_t *gid)
+{
+	const struct gre_ka_tunnel *ka =
+		container_of(kobj, struct gre_ka_tunnel, kobj);
+
+	net_ns_get_ownership(dev_net(ka->dev), uid, gid);
 }
 
 static const struct kobj_type gre_ka_ktype = {
 	.release = gre_ka_release,
 	.sysfs_ops = &kobj_sysfs_ops,
 	.default_groups = gre_ka_groups,
+	.get_ownership = gre_ka_get_ownership,
 };
 
 void gre_ka_sysfs_init(struct gre_ka_tunnel *ka)
@@ -298,12 +304,37 @@ void gre_ka_sysfs_init(struct gre_ka_tunnel *ka)
 
 int gre_ka_sysfs_add(struct gre_ka_tunnel *ka)
 {
+	int err;
+
 	ASSERT_RTNL();
-	return kobject_add(&ka->kobj, &ka->dev->dev.kobj, "keepalive");
+	err = kobject_add(&ka->kobj, &ka->dev->dev.kobj, "keepalive");
+	if (!err)
+		ka->sysfs_added = true;
+	return err;
+}
+
+/*
+ * After a move to another netns, whose owner may be another user
+ * namespace: the files follow the device's own ownership.
+ */
+void gre_ka_sysfs_moved(struct gre_ka_tunnel *ka)
+{
+	kuid_t uid;
+	kgid_t gid;
+
+	ASSERT_RTNL();
+	if (!ka->sysfs_added)
+		return;
+	net_ns_get_ownership(dev_net(ka->dev), &uid, &gid);
+	if (sysfs_change_owner(&ka->kobj, uid, gid))
+		netdev_warn(ka->dev, "keepalive: cannot change the owner of keepalive/\n");
 }
 
 void gre_ka_sysfs_del(struct gre_ka_tunnel *ka)
 {
 	ASSERT_RTNL();
+	if (!ka->sysfs_added)
+		return;
 	kobject_del(&ka->kobj);
+	ka->sysfs_added = false;
 }

@@ -1,12 +1,30 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * gre_ka per-tunnel state and the interfaces between its files:
- *   gre_ka_main.c  module, netdevice notifier, attach/detach, enable/disable
- *   gre_ka_sysfs.c /sys/class/net/<tunnel>/keepalive/
- *   gre_ka_tx.c    hrtimer, keepalive building and transmit
- *   gre_ka_rx.c    netfilter ingress hook: replies and reflection
- *   gre_ka_proto.c pure wire format and state machine
- * Documentation/gre_ka.rst describes what protects what.
+ * gre_ka per-tunnel state and the interfaces between its files. Each file
+ * owns one concern and calls only the files listed under it here, so the
+ * calls between them form no cycle (scripts/check-calls.sh, run by make
+ * check, fails on one). Documentation/maintainers.rst is the one-page map.
+ *
+ *   gre_ka_main.c    module, netdevice notifier, attach/detach, table
+ *                    -> ctl, sysfs, rx, tx, line, ip4/ip6 ops
+ *   gre_ka_sysfs.c   /sys/class/net/<tunnel>/keepalive/: parses, then
+ *                    calls ctl; the kobject that owns the tunnel's memory
+ *                    -> ctl, line
+ *   gre_ka_ctl.c     the only writer of configuration, of the parameter
+ *                    snapshot and of the session key; enable/disable,
+ *                    device up/down, detach -> tx (timer), line, proto
+ *   gre_ka_tx.c      the hrtimer, keepalives built and sent -> line, proto
+ *   gre_ka_rx.c      the netfilter ingress hook: replies, requests,
+ *                    answers -> tx (answers through the tunnel), line,
+ *                    proto, ip4/ip6 ops (the inner packet's family)
+ *   gre_ka_ip4.c     struct gre_ka_af_ops for IPv4 / ip_gre -> proto
+ *   gre_ka_ip6.c     the same for IPv6 / ip6gre -> proto
+ *   gre_ka_line.c    line state under ka->lock: carrier transitions,
+ *                    statistics, passive liveness, tracepoints -> proto
+ *   gre_ka_proto.c   the pure core: wire format, validators, state
+ *                    machine, learner, token bucket (KUnit-tested)
+ * Calls through ka->ops are not file dependencies: the family is chosen
+ * once at attach (main) or per packet (rx), by naming its ops table.
  */
 #ifndef _GRE_KA_H
 #define _GRE_KA_H
@@ -20,34 +38,125 @@
 
 #include "gre_ka_proto.h"
 
+struct dst_entry;
+struct genl_info;
+struct gre_ka_tunnel;
+struct netlink_ext_ack;
+struct sk_buff;
+
 /*
- * Snapshot of the ip_gre/ip6gre parameters we use, taken under RTNL at
- * attach and on NETDEV_CHANGE, published with RCU to the timer and the
- * ingress hook. ip_tunnel_update() and ip6gre_tnl_change() rewrite the
- * live parameters without a lock the data path could take, so we never
- * read them outside RTNL.
+ * The ip_gre/ip6gre parameters we use, taken under RTNL at attach and on
+ * NETDEV_CHANGE and published with RCU to the timer and the ingress hook:
+ * ip_tunnel_update() and ip6gre_tnl_change() rewrite the live parameters
+ * without a lock the data path could take. The snapshot is allocated
+ * zeroed and compared whole (memcmp) to see whether anything changed, so
+ * a field added later can never be forgotten by the comparison.
  */
-struct gre_ka_params {
-	struct net *net;	/* underlay netns (tunnel->net) */
-	unsigned short family;	/* AF_INET: ip_gre, AF_INET6: ip6gre */
-	__be32 local;		/* 0: any address of the underlay */
-	__be32 remote;
-	struct in6_addr local6;	/* ::, any address of the underlay */
-	struct in6_addr remote6;
+struct gre_ka_tnl {
+	struct net *net;		/* underlay netns (tunnel->net) */
+	unsigned short family;		/* AF_INET: ip_gre, AF_INET6: ip6gre */
+	union gre_ka_addr local;	/* any: whatever the underlay picks */
+	union gre_ka_addr remote;
 	__be32 i_key;
-	__be32 o_key;		/* ip6gre: we encapsulate ourselves */
+	__be32 o_key;
 	int link;
 	u32 fwmark;
-	__be32 flowlabel;	/* ip6gre outer header */
+	__be32 flowlabel;		/* ip6gre outer header */
 	u8 tclass;
-	u8 hop_limit;		/* 0: the route's */
+	u8 hop_limit;			/* 0: the route's */
 	bool i_key_set;
 	bool i_csum;
 	bool o_key_set;
 	bool o_csum;
 	bool o_seq;
-	int unsupported;	/* 0, or why keepalive cannot run (-errno) */
-	const char *why;	/* and the reason in words */
+	bool collect_md;
+	bool iseq;
+};
+
+struct gre_ka_params {
+	struct gre_ka_tnl t;
+	const char *why;		/* why keepalive cannot run, or NULL */
+	struct rcu_head rcu;
+};
+
+/*
+ * What differs between the address families, chosen once at attach for
+ * the underlay (ka->ops) and per packet for an inner packet. Each family
+ * implements these in its own file, calling only the core and the kernel.
+ */
+struct gre_ka_af_ops {
+	unsigned short family;
+	__be16 eth_proto;		/* of an inner packet of this family */
+	unsigned int hlen;		/* its fixed header */
+	unsigned int xmit_headroom;	/* what xmit adds besides the device */
+
+	/* The underlay side: tunnels of this family. */
+	bool (*is_tunnel)(const struct net_device *dev);
+	void (*params_read)(struct net_device *dev, struct gre_ka_tnl *t);
+	/* Where the peer must send our keepalive back: 0 or -errno. */
+	int (*local_addr)(const struct gre_ka_tnl *t, union gre_ka_addr *a);
+	bool (*underlay_has_addr)(const struct gre_ka_tnl *t,
+				  const union gre_ka_addr *a);
+	/* Route in the underlay from src to the tunnel's remote. */
+	struct dst_entry *(*route_peer)(const struct gre_ka_tnl *t,
+					const union gre_ka_addr *src, u8 tos);
+	/* Send an inner packet through the tunnel; consumes skb. */
+	void (*xmit)(struct gre_ka_tunnel *ka, const struct gre_ka_tnl *t,
+		     struct sk_buff *skb);
+
+	/* The inner side: requests of this family. */
+	enum gre_ka_reason (*parse)(const void *data, unsigned int len,
+				    struct gre_ka_request *rq);
+	bool (*maybe_keepalive)(const void *hdr);
+	bool (*dev_has_addr)(struct net_device *dev,
+			     const union gre_ka_addr *a);
+	bool (*onlink)(struct net_device *dev, const union gre_ka_addr *src,
+		       const union gre_ka_addr *dst);
+	void (*set_daddr)(struct sk_buff *skb, const union gre_ka_addr *dst);
+	/* Decrement TTL or hop limit, forget the receive control block. */
+	void (*forward)(struct sk_buff *skb);
+	int (*local_out)(struct net *net, struct sk_buff *skb);
+	u8 (*tos)(const struct sk_buff *skb);
+};
+
+extern const struct gre_ka_af_ops gre_ka_ip4_ops;
+extern const struct gre_ka_af_ops gre_ka_ip6_ops;
+
+/*
+ * Configuration, written only by gre_ka_ctl.c holding both RTNL and
+ * ka->lock; so read it under either, or with READ_ONCE() for one value.
+ */
+struct gre_ka_conf {
+	u32 period_ms;
+	u32 retries;
+	u32 up_count;
+	bool enabled;
+	bool reflect;
+	bool auth;
+	bool passive;
+};
+
+/* The settable options, in the order of the ABI (sysfs and netlink). */
+enum gre_ka_opt {
+	GRE_KA_OPT_ENABLED,
+	GRE_KA_OPT_PERIOD_MS,
+	GRE_KA_OPT_RETRIES,
+	GRE_KA_OPT_UP_COUNT,
+	GRE_KA_OPT_REFLECT,
+	GRE_KA_OPT_AUTH,
+	GRE_KA_OPT_PASSIVE,
+	GRE_KA_OPT_MAX,
+};
+
+/* A set of option changes, validated whole before any is applied. */
+struct gre_ka_conf_change {
+	u32 mask;			/* BIT(enum gre_ka_opt) */
+	u32 val[GRE_KA_OPT_MAX];
+};
+
+/* The per-enable authentication key, published with RCU. */
+struct gre_ka_session {
+	siphash_key_t key;
 	struct rcu_head rcu;
 };
 
@@ -59,82 +168,144 @@ struct gre_ka_stats {
 	u64 reflect_dropped;
 	u64 down_transitions;
 	u64 up_transitions;
+	u64 rx_requests;
+	u64 refused[GRE_KA_R_MAX];
 };
 
-/* Token bucket for reflections, refilled by elapsed time. */
-#define GRE_KA_REFLECT_RATE	100	/* per second, sustained */
-#define GRE_KA_REFLECT_BURST	20
+/* Runtime state, under ka->lock; only gre_ka_line.c takes it for that. */
+struct gre_ka_line {
+	struct gre_ka_fsm fsm;
+	u32 tx_seq;
+	u32 rx_seq;
+	u64 last_change_ns;
+	enum gre_ka_cause cause;
+	struct gre_ka_rtt rtt;
+	struct gre_ka_bucket bucket;
+	/* passive liveness */
+	u64 req_last_ns;		/* arrival of the last valid request */
+	u64 req_tx_ns;			/* ours: its send time and number */
+	u32 req_seq;
+	u64 req_guard_ns;		/* when the guard last moved */
+	bool req_seen;			/* a valid request since the reset */
+	bool req_ours;			/* the last valid request was ours */
+	bool req_replay_known;		/* req_seq/req_tx_ns guard replays */
+	struct gre_ka_learn learn;
+	struct gre_ka_stats stats;
+};
 
 struct gre_ka_tunnel {
 	struct net_device *dev;
 	netdevice_tracker dev_tracker;
-	struct hlist_node node;		/* gre_ka_tunnels, RTNL */
-	struct kobject kobj;		/* keepalive/ */
+	const struct gre_ka_af_ops *ops;	/* the underlay's, fixed */
+	struct hlist_node node;		/* gre_ka_table.c */
+	u32 id;				/* netlink dump order, see table */
+	struct kobject kobj;		/* keepalive/, owns this memory */
+	bool sysfs_added;		/* RTNL */
 	struct nf_hook_ops hook;
 	bool hook_registered;		/* RTNL */
 	bool refresh_pending;		/* RTNL */
 	struct hrtimer timer;
 
-	/*
-	 * Configuration: written under RTNL and lock, read under either, or
-	 * with READ_ONCE() where a single value is enough.
-	 */
-	bool enabled;
-	bool reflect;
-	bool auth;
-	u32 period_ms;
-	u32 retries;
-	u32 up_count;
+	struct gre_ka_conf conf;
 	struct gre_ka_params __rcu *params;
+	struct gre_ka_session __rcu *session;
 
-	/* Runtime state shared by the timer (softirq) and the hook (softirq). */
-	spinlock_t lock;
-	struct gre_ka_fsm fsm;
-	u32 tx_seq;
-	u32 rx_seq;
-	siphash_key_t key;
-	u64 last_change_ns;
-	u64 rl_stamp_ns;
-	u32 rl_tokens;
-	struct gre_ka_rtt rtt;
-	struct gre_ka_stats stats;
+	spinlock_t lock;		/* line; conf with RTNL, see above */
+	struct gre_ka_line line;
 
 	struct rcu_head rcu;
 };
 
-/* gre_ka_main.c */
-const char *gre_ka_state(const struct gre_ka_tunnel *ka);
-int gre_ka_enable(struct gre_ka_tunnel *ka);
-void gre_ka_disable(struct gre_ka_tunnel *ka);
-void gre_ka_set_period(struct gre_ka_tunnel *ka, u32 period_ms);
-void gre_ka_carrier_change(struct gre_ka_tunnel *ka, enum gre_ka_transition t,
-			   u64 now_ns);
-u64 gre_ka_window_ns(const struct gre_ka_tunnel *ka);
+/* A consistent copy of a tunnel's state, for sysfs, netlink and events. */
+struct gre_ka_info {
+	struct gre_ka_conf conf;
+	const char *state;		/* "disabled", "up", "down" */
+	bool down;
+	u32 counter;
+	u32 up_needed;
+	u64 last_change_ms;		/* age of the last transition */
+	enum gre_ka_cause cause;
+	u32 peer_period_ms;
+	struct gre_ka_rtt rtt;
+	struct gre_ka_stats stats;
+};
+
+/* gre_ka_ctl.c: configuration semantics, the only writer. */
+const char *gre_ka_opt_name(enum gre_ka_opt opt);
+void gre_ka_ctl_defaults(struct gre_ka_tunnel *ka, u32 period_ms, u32 retries);
+int gre_ka_ctl_params_init(struct gre_ka_tunnel *ka);
+void gre_ka_ctl_params_changed(struct gre_ka_tunnel *ka);
+int gre_ka_ctl_apply(struct gre_ka_tunnel *ka,
+		     const struct gre_ka_conf_change *chg,
+		     struct netlink_ext_ack *extack);
+int gre_ka_ctl_set(struct gre_ka_tunnel *ka, enum gre_ka_opt opt, u32 val);
+u32 gre_ka_ctl_get(const struct gre_ka_tunnel *ka, enum gre_ka_opt opt);
+void gre_ka_ctl_dev_up(struct gre_ka_tunnel *ka);
+void gre_ka_ctl_dev_down(struct gre_ka_tunnel *ka);
+void gre_ka_ctl_detach(struct gre_ka_tunnel *ka, bool restore_carrier);
+
+/* gre_ka_table.c: the attached tunnels. */
+int gre_ka_table_add(struct gre_ka_tunnel *ka);
+void gre_ka_table_del(struct gre_ka_tunnel *ka);
+struct gre_ka_tunnel *gre_ka_table_find(const struct net_device *dev);
+struct gre_ka_tunnel *gre_ka_table_next(unsigned long *id);
+struct gre_ka_tunnel *gre_ka_table_first(void);
 
 /* gre_ka_sysfs.c */
 void gre_ka_sysfs_init(struct gre_ka_tunnel *ka);
 int gre_ka_sysfs_add(struct gre_ka_tunnel *ka);
+void gre_ka_sysfs_moved(struct gre_ka_tunnel *ka);
 void gre_ka_sysfs_del(struct gre_ka_tunnel *ka);
 
 /* gre_ka_tx.c */
 void gre_ka_timer_init(struct gre_ka_tunnel *ka);
 void gre_ka_timer_start(struct gre_ka_tunnel *ka);
 void gre_ka_timer_stop(struct gre_ka_tunnel *ka);
+void gre_ka_timer_period_changed(struct gre_ka_tunnel *ka);
+void gre_ka_tx_inner(struct gre_ka_tunnel *ka, const struct gre_ka_tnl *t,
+		     struct sk_buff *skb);
 
 /* gre_ka_rx.c */
 int gre_ka_hook_register(struct gre_ka_tunnel *ka);
 void gre_ka_hook_unregister(struct gre_ka_tunnel *ka);
-bool gre_ka_reflect_allowed(struct gre_ka_tunnel *ka, u64 now);
-void gre_ka_reflect_done(struct gre_ka_tunnel *ka, unsigned short family,
-			 unsigned int len, int err);
 
-/* gre_ka_ip6.c: what differs for ip6gre tunnels */
-bool gre_ka_is_ip6gre(const struct net_device *dev);
-void gre_ka_ip6_params_read(struct net_device *dev, struct gre_ka_params *p);
-bool gre_ka_ip6_local_addr(const struct gre_ka_params *p,
-			   struct in6_addr *addr);
-void gre_ka_ip6_xmit(struct gre_ka_tunnel *ka, const struct gre_ka_params *p,
-		     struct sk_buff *skb);
-unsigned int gre_ka_rx_ipv6(struct gre_ka_tunnel *ka, struct sk_buff *skb);
+/* gre_ka_line.c: everything under ka->lock but configuration writes. */
+u64 gre_ka_window_ns(const struct gre_ka_conf *conf, u64 period_ns);
+void gre_ka_line_init(struct gre_ka_tunnel *ka, u64 now_ns);
+void gre_ka_line_start(struct gre_ka_tunnel *ka, bool new_session,
+		       bool restore_carrier);
+void gre_ka_line_stop(struct gre_ka_tunnel *ka, bool restore_carrier);
+bool gre_ka_line_tick(struct gre_ka_tunnel *ka, u64 now_ns,
+		      struct gre_ka_trailer *tr);
+u64 gre_ka_line_expire(struct gre_ka_tunnel *ka, u64 now_ns);
+int gre_ka_line_reply(struct gre_ka_tunnel *ka, const struct gre_ka_session *s,
+		      const struct gre_ka_trailer *tr, enum gre_ka_reason r,
+		      unsigned int len, u64 now_ns);
+enum gre_ka_reason gre_ka_line_request(struct gre_ka_tunnel *ka,
+				       const struct gre_ka_request *rq,
+				       u64 now_ns);
+bool gre_ka_line_reflect_allowed(struct gre_ka_tunnel *ka, u64 now_ns);
+void gre_ka_line_refused(struct gre_ka_tunnel *ka, enum gre_ka_reason r,
+			 unsigned short family, unsigned int len);
+void gre_ka_line_reflected(struct gre_ka_tunnel *ka, unsigned short family,
+			   unsigned int len, bool overlay);
+void gre_ka_line_info(struct gre_ka_tunnel *ka, struct gre_ka_info *info);
+
+/* gre_ka_event.c: netlink messages, shared by GET and the events. */
+struct genl_family;
+void gre_ka_event_init(const struct genl_family *family);
+void gre_ka_event_exit(void);
+int gre_ka_event_fill(struct sk_buff *skb, const struct gre_ka_tunnel *ka,
+		      const struct gre_ka_info *info, u32 portid, u32 seq,
+		      int flags, u8 cmd);
+bool gre_ka_event_wanted(const struct gre_ka_tunnel *ka);
+void gre_ka_event_state(const struct gre_ka_tunnel *ka,
+			const struct gre_ka_info *info);
+void gre_ka_event_conf(const struct gre_ka_tunnel *ka,
+		       const struct gre_ka_info *info);
+
+/* gre_ka_netlink.c */
+int gre_ka_netlink_init(void);
+void gre_ka_netlink_exit(void);
 
 #endif /* _GRE_KA_H */

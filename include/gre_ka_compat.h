@@ -10,6 +10,13 @@
 #include <linux/hrtimer.h>
 #include <net/ip_tunnels.h>
 
+/* 6.12 moved the unaligned accessors out of asm/. */
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
 /* 6.10 turned the ip_tunnel flag words into bitmaps. */
 #ifdef IP_TUNNEL_DECLARE_FLAGS
 #define gre_ka_tnl_flag(flags, name)	test_bit(IP_TUNNEL_##name##_BIT, (flags))
@@ -29,5 +36,26 @@ static inline void gre_ka_hrtimer_setup(struct hrtimer *timer,
 	timer->function = fn;
 #endif
 }
+
+/* 6.2 made the kobject of get_ownership() const. */
+#if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE
+#define GRE_KA_KOBJ_CONST const
+#else
+#define GRE_KA_KOBJ_CONST
+#endif
+
+/*
+ * The pure core is exported to the KUnit module (kunit/gre_ka_test.c)
+ * with EXPORT_SYMBOL_IF_KUNIT(), which exports only on kernels built with
+ * KUnit: gre_ka.ko itself carries no KUnit code (Debian's 6.1 has it
+ * too). 6.13 made symbol namespaces strings.
+ */
+#include <kunit/visibility.h>
+
+#if KERNEL_VERSION(6, 13, 0) <= LINUX_VERSION_CODE
+#define GRE_KA_IMPORT_TEST_NS()	MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING")
+#else
+#define GRE_KA_IMPORT_TEST_NS()	MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING)
+#endif
 
 #endif /* _GRE_KA_COMPAT_H */

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Wire format and pure logic of gre_ka: nothing in here touches a device,
- * a socket buffer or a lock, so KUnit can test all of it byte for byte.
+ * The pure core of gre_ka: wire format, validators, the line-protocol state
+ * machine, the peer-period learner, RTT smoothing and the reflection token
+ * bucket. Nothing in here touches a device, a socket buffer, a clock or a
+ * lock: callers pass the time and own the locking, so KUnit
+ * (kunit/gre_ka_test.c, a module of its own) tests every rule byte for byte
+ * and tick for tick.
  */
 #ifndef _GRE_KA_PROTO_H
 #define _GRE_KA_PROTO_H
@@ -10,7 +14,7 @@
 #include <linux/in6.h>
 #include <linux/siphash.h>
 
-/* sysfs and module parameter bounds (Documentation/ABI). */
+/* sysfs, netlink and module parameter bounds (Documentation/ABI). */
 #define GRE_KA_PERIOD_MS_MIN		10
 #define GRE_KA_PERIOD_MS_MAX		32767000
 #define GRE_KA_PERIOD_MS_DEFAULT	10000
@@ -38,16 +42,24 @@ struct gre_ka_trailer {
 
 #define GRE_KA_TRAILER_LEN	sizeof(struct gre_ka_trailer)
 
+/* An address of either family; which one is always known from context. */
+union gre_ka_addr {
+	__be32 ip;
+	struct in6_addr ip6;
+};
+
+bool gre_ka_addr_any(unsigned short family, const union gre_ka_addr *a);
+bool gre_ka_addr_eq(unsigned short family, const union gre_ka_addr *a,
+		    const union gre_ka_addr *b);
+
 /*
  * What the packet builder needs to know about the tunnel. The inner
  * header has the family of the underlay: IPv4 for ip_gre, IPv6 for ip6gre.
  */
 struct gre_ka_pkt_params {
 	unsigned short family;	/* AF_INET or AF_INET6 */
-	__be32 src;		/* inner source: the tunnel's remote */
-	__be32 dst;		/* inner destination: our own address */
-	struct in6_addr src6;
-	struct in6_addr dst6;
+	union gre_ka_addr src;	/* inner source: the tunnel's remote */
+	union gre_ka_addr dst;	/* inner destination: our own address */
 	__be32 key;		/* our input key, if key is set */
 	bool has_key;
 	bool has_csum;
@@ -70,21 +82,64 @@ unsigned int gre_ka_pkt_build(void *buf, const struct gre_ka_pkt_params *pp,
 void gre_ka_trailer_seal(struct gre_ka_trailer *tr, u32 seq, u64 tx_ns,
 			 const siphash_key_t *key);
 
-enum gre_ka_verdict {
-	GRE_KA_REPLY_OK,
-	GRE_KA_REPLY_SHORT,	/* no room for a trailer */
-	GRE_KA_REPLY_FOREIGN,	/* not our magic: not one of ours */
-	GRE_KA_REPLY_BAD_MAC,
-	GRE_KA_REPLY_STALE,	/* older than the freshness window */
-	GRE_KA_REPLY_FUTURE,	/* claims a send time we have not reached */
-	GRE_KA_REPLY_REPLAY,	/* sequence number not newer than the last */
+/*
+ * Why a keepalive was not answered or a reply not accepted. One list for
+ * the counters (sysfs refused/, netlink), the tracepoints and the docs;
+ * gre_ka_reason_name() gives each its ABI name. GRE_KA_R_OK and
+ * GRE_KA_R_NOT_KEEPALIVE are verdicts, not reasons: never counted.
+ */
+enum gre_ka_reason {
+	GRE_KA_R_OK,
+	GRE_KA_R_NOT_KEEPALIVE,	/* ordinary traffic: the fast way out */
+	/* replies: GRE protocol type 0 received on the tunnel */
+	GRE_KA_R_REPLY_SHORT,	/* no room for a trailer */
+	GRE_KA_R_REPLY_FOREIGN,	/* not our magic: not one of ours */
+	GRE_KA_R_REPLY_BAD_MAC,
+	GRE_KA_R_REPLY_STALE,	/* older than the freshness window */
+	GRE_KA_R_REPLY_FUTURE,	/* claims a send time we have not reached */
+	GRE_KA_R_REPLY_REPLAY,	/* sequence number not newer than the last */
+	/* requests: the peer's keepalives, decapsulated by the tunnel */
+	GRE_KA_R_REQ_MALFORMED,	/* header lengths or checksum wrong */
+	GRE_KA_R_REQ_FRAGMENT,
+	GRE_KA_R_REQ_OPTIONS,	/* IPv4 options or IPv6 extension headers */
+	GRE_KA_R_REQ_BAD_GRE,	/* GRE version, routing or unknown flags */
+	GRE_KA_R_REQ_ADDRESS,	/* source neither ours nor our overlay's */
+	GRE_KA_R_REQ_TOO_BIG,
+	GRE_KA_R_REQ_TTL,	/* TTL or hop limit 1: would expire */
+	GRE_KA_R_REQ_RATE,	/* over the reflection rate limit */
+	GRE_KA_R_REQ_NO_ROUTE,	/* no route to the peer in the underlay */
+	GRE_KA_R_REQ_LOOP,	/* the route to the peer is this tunnel */
+	GRE_KA_R_REQ_NOMEM,
+	GRE_KA_R_REQ_REPLAY,	/* ours, but not newer than the last seen */
+	GRE_KA_R_REQ_HUAWEI,	/* outer protocol type 0x0004 probe */
+	GRE_KA_R_REQ_OFF,	/* valid, but reflect is 0 */
+	GRE_KA_R_MAX,
 };
 
-enum gre_ka_verdict gre_ka_trailer_check(const struct gre_ka_trailer *tr,
+#define GRE_KA_R_FIRST		GRE_KA_R_REPLY_SHORT
+#define GRE_KA_R_FIRST_REQ	GRE_KA_R_REQ_MALFORMED
+
+const char *gre_ka_reason_name(enum gre_ka_reason r);
+/* Refusals of replies count in rx_invalid, the rest are about requests. */
+bool gre_ka_reason_is_reply(enum gre_ka_reason r);
+
+/*
+ * Split in two so that the expensive part needs no lock: the MAC is
+ * verified under the key of an RCU-published session, and only a packet
+ * that passed it takes the tunnel's lock for freshness and replay.
+ */
+enum gre_ka_reason gre_ka_trailer_verify(const struct gre_ka_trailer *tr,
 					 unsigned int len,
-					 const siphash_key_t *key,
-					 u32 last_seq, u64 now_ns,
-					 u64 window_ns);
+					 const siphash_key_t *key);
+enum gre_ka_reason gre_ka_trailer_fresh(const struct gre_ka_trailer *tr,
+					u32 last_seq, u64 now_ns,
+					u64 window_ns);
+
+/* Serial-number arithmetic (RFC 1982) on 32-bit sequence numbers. */
+static inline bool gre_ka_seq_after(u32 a, u32 b)
+{
+	return (s32)(a - b) > 0;
+}
 
 /*
  * Flap dampening, in the spirit of OpenBSD's hold state: a down transition
@@ -97,9 +152,10 @@ enum gre_ka_verdict gre_ka_trailer_check(const struct gre_ka_trailer *tr,
 #define GRE_KA_PENALTY_MAX	4
 
 /*
- * The line-protocol state machine. counter: keepalives sent since the last
- * valid reply; streak: valid replies in a row while down; stable: valid
- * replies since the line last came up; penalty: flap dampening level.
+ * The line-protocol state machine. counter: keepalives sent (or, passive
+ * only, requests expected) since the last valid reply or request; streak:
+ * valid ones in a row while down; stable: valid ones since the line last
+ * came up; penalty: flap dampening level.
  */
 struct gre_ka_fsm {
 	u32 counter;
@@ -115,10 +171,49 @@ enum gre_ka_transition {
 	GRE_KA_GO_UP,
 };
 
+/* Why the line protocol last changed (show, events, tracepoints). */
+enum gre_ka_cause {
+	GRE_KA_CAUSE_NONE,
+	GRE_KA_CAUSE_START,		/* enabled, passive set, device up */
+	GRE_KA_CAUSE_STOP,		/* disabled, device down, detached */
+	GRE_KA_CAUSE_UNANSWERED,	/* retries keepalives unanswered */
+	GRE_KA_CAUSE_SILENT,		/* passive: no request in the window */
+	GRE_KA_CAUSE_REPLY,		/* up: valid replies */
+	GRE_KA_CAUSE_REQUEST,		/* up: valid requests (passive) */
+	GRE_KA_CAUSE_MAX,
+};
+
+const char *gre_ka_cause_name(enum gre_ka_cause c);
+
 void gre_ka_fsm_reset(struct gre_ka_fsm *fsm);
 enum gre_ka_transition gre_ka_fsm_tick(struct gre_ka_fsm *fsm, u32 retries);
 enum gre_ka_transition gre_ka_fsm_reply(struct gre_ka_fsm *fsm, u32 up_count);
+enum gre_ka_transition gre_ka_fsm_expire(struct gre_ka_fsm *fsm);
 u32 gre_ka_fsm_up_needed(const struct gre_ka_fsm *fsm, u32 up_count);
+
+/*
+ * Passive liveness: the peer's period learned from the spacing of its
+ * requests. A request of ours carries the sender's sequence number and send
+ * time, which give the period exactly, whatever was lost on the way and
+ * however the network delayed it (k = sequence distance). A request without
+ * them (Cisco's bare format) gives only its arrival time (k = 0): the
+ * interval is then divided by the nearest whole number of estimated
+ * periods, and the estimate is learned again when intervals stop fitting.
+ */
+#define GRE_KA_LEARN_SAMPLES	4	/* intervals before a first estimate */
+#define GRE_KA_LEARN_MISFIT	4	/* misfits in a row before learning anew */
+
+struct gre_ka_learn {
+	u64 est_ns;		/* 0 until learned */
+	u64 cand_ns;		/* smallest interval while (re)learning */
+	u8 samples;		/* intervals seen while (re)learning */
+	u8 misfit;		/* intervals in a row that did not fit */
+	u8 multiple;		/* intervals in a row of 2 periods or more */
+	bool relearn;		/* est_ns stays in use until relearned */
+};
+
+void gre_ka_learn_reset(struct gre_ka_learn *l);
+void gre_ka_learn_sample(struct gre_ka_learn *l, u64 interval_ns, u32 k);
 
 /* Round-trip times in nanoseconds; avg is smoothed like TCP's srtt. */
 struct gre_ka_rtt {
@@ -130,25 +225,65 @@ struct gre_ka_rtt {
 
 void gre_ka_rtt_update(struct gre_ka_rtt *rtt, u64 sample_ns);
 
-/* Why an inner IPv4 packet is, or is not, a peer keepalive to reflect. */
-enum gre_ka_peer_verdict {
-	GRE_KA_PEER_OK,
-	GRE_KA_PEER_NOT_GRE,	/* ordinary traffic: the fast way out */
-	GRE_KA_PEER_MALFORMED,
-	GRE_KA_PEER_FRAGMENT,
-	GRE_KA_PEER_OPTIONS,
-	GRE_KA_PEER_BAD_GRE,
-	GRE_KA_PEER_ADDRESS,
-	GRE_KA_PEER_TOO_BIG,
+/*
+ * Token bucket for reflections, refilled by elapsed time: rate per second
+ * sustained, burst deep. The caller may read the clock before taking its
+ * lock, so two CPUs can present their times out of order: a time before
+ * the bucket's stamp adds nothing rather than wrapping around.
+ */
+#define GRE_KA_REFLECT_RATE	100
+#define GRE_KA_REFLECT_BURST	20
+
+struct gre_ka_bucket {
+	u64 stamp_ns;
+	u32 tokens;
 };
+
+void gre_ka_bucket_init(struct gre_ka_bucket *b, u64 now_ns, u32 burst);
+bool gre_ka_bucket_take(struct gre_ka_bucket *b, u64 now_ns, u32 rate,
+			u32 burst);
 
 /* Largest inner packet we reflect; ours is 56 bytes, Cisco's 24. */
 #define GRE_KA_REFLECT_MAX_LEN	256
 
-enum gre_ka_peer_verdict gre_ka_peer_check(const void *data, unsigned int len,
-					   __be32 local, __be32 remote);
-enum gre_ka_peer_verdict gre_ka_peer_check6(const void *data, unsigned int len,
-					    const struct in6_addr *local,
-					    const struct in6_addr *remote);
+/*
+ * A decapsulated packet that looks like a peer keepalive, validated: its
+ * addresses, the key its inner GRE header carries, and our trailer's
+ * sequence number and send time when it carries one.
+ */
+struct gre_ka_request {
+	union gre_ka_addr src;
+	union gre_ka_addr dst;
+	unsigned int len;	/* of the inner packet, from its header */
+	unsigned int ttl;	/* TTL or hop limit */
+	__be32 key;
+	bool has_key;		/* informational: see gre_ka_rx.c */
+	bool ours;		/* carries a trailer with our magic */
+	u32 seq;
+	u64 tx_ns;
+};
+
+/*
+ * Ingress runs before ip_rcv(), so nothing has validated the header yet.
+ * GRE_KA_R_NOT_KEEPALIVE: not GRE with protocol type 0 (or, over IPv6,
+ * 0x86dd, as MikroTik sends it): ordinary traffic, to pass on untouched.
+ */
+enum gre_ka_reason gre_ka_request_parse4(const void *data, unsigned int len,
+					 struct gre_ka_request *rq);
+enum gre_ka_reason gre_ka_request_parse6(const void *data, unsigned int len,
+					 struct gre_ka_request *rq);
+
+/*
+ * Which tunnel parameters make keepalive impossible, and why in words;
+ * NULL if none does.
+ */
+struct gre_ka_tnl_facts {
+	unsigned short family;
+	union gre_ka_addr remote;
+	bool collect_md;
+	bool iseq;
+};
+
+const char *gre_ka_unsupported_why(const struct gre_ka_tnl_facts *f);
 
 #endif /* _GRE_KA_PROTO_H */

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * gre_ka tracepoints: /sys/kernel/tracing/events/gre_ka/, for perf,
- * trace-cmd and bpftrace. The device name is copied into a fixed array
- * rather than a __string() so that one definition builds on every kernel
- * (the __assign_str() signature changed in 6.10).
+ * trace-cmd and bpftrace. All of them are emitted from gre_ka_line.c,
+ * under the tunnel's lock, so one tunnel's events are in causal order. The
+ * device name is copied into a fixed array rather than a __string() so
+ * that one definition builds on every kernel (the __assign_str() signature
+ * changed in 6.10). Reasons are carried as numbers and printed by name
+ * (enum gre_ka_reason, the names of sysfs refused/).
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM gre_ka
@@ -16,15 +19,41 @@
 
 #include "gre_ka_proto.h"
 
-#define gre_ka_show_verdict(v)						\
-	__print_symbolic(v,						\
-			 { GRE_KA_REPLY_OK,	 "ok" },		\
-			 { GRE_KA_REPLY_SHORT,	 "short" },		\
-			 { GRE_KA_REPLY_FOREIGN, "foreign" },		\
-			 { GRE_KA_REPLY_BAD_MAC, "bad_mac" },		\
-			 { GRE_KA_REPLY_STALE,	 "stale" },		\
-			 { GRE_KA_REPLY_FUTURE,	 "future" },		\
-			 { GRE_KA_REPLY_REPLAY,	 "replay" })
+#define gre_ka_show_reason(r)						\
+	__print_symbolic(r,						\
+			 { GRE_KA_R_OK,			"ok" },		\
+			 { GRE_KA_R_REPLY_SHORT,	"short" },	\
+			 { GRE_KA_R_REPLY_FOREIGN,	"foreign" },	\
+			 { GRE_KA_R_REPLY_BAD_MAC,	"bad_mac" },	\
+			 { GRE_KA_R_REPLY_STALE,	"stale" },	\
+			 { GRE_KA_R_REPLY_FUTURE,	"future" },	\
+			 { GRE_KA_R_REPLY_REPLAY,	"replay" },	\
+			 { GRE_KA_R_REQ_MALFORMED,	"malformed" },	\
+			 { GRE_KA_R_REQ_FRAGMENT,	"fragment" },	\
+			 { GRE_KA_R_REQ_OPTIONS,	"options" },	\
+			 { GRE_KA_R_REQ_BAD_GRE,	"bad_gre" },	\
+			 { GRE_KA_R_REQ_ADDRESS,	"address" },	\
+			 { GRE_KA_R_REQ_TOO_BIG,	"too_big" },	\
+			 { GRE_KA_R_REQ_TTL,		"ttl" },	\
+			 { GRE_KA_R_REQ_RATE,		"rate_limit" },	\
+			 { GRE_KA_R_REQ_NO_ROUTE,	"no_route" },	\
+			 { GRE_KA_R_REQ_LOOP,		"loop" },	\
+			 { GRE_KA_R_REQ_NOMEM,		"nomem" },	\
+			 { GRE_KA_R_REQ_REPLAY,		"replay" },	\
+			 { GRE_KA_R_REQ_HUAWEI,		"huawei_probe" }, \
+			 { GRE_KA_R_REQ_OFF,		"reflect_off" })
+
+#define gre_ka_show_cause(c)						\
+	__print_symbolic(c,						\
+			 { GRE_KA_CAUSE_NONE,		"none" },	\
+			 { GRE_KA_CAUSE_START,		"start" },	\
+			 { GRE_KA_CAUSE_STOP,		"stop" },	\
+			 { GRE_KA_CAUSE_UNANSWERED,	"unanswered" },	\
+			 { GRE_KA_CAUSE_SILENT,		"silent" },	\
+			 { GRE_KA_CAUSE_REPLY,		"reply" },	\
+			 { GRE_KA_CAUSE_REQUEST,	"request" })
+
+#define gre_ka_show_family(f)	((f) == AF_INET6 ? "inet6" : "inet")
 
 TRACE_EVENT(gre_ka_send,
 	    TP_PROTO(const struct net_device *dev, u32 seq, u32 counter,
@@ -63,48 +92,90 @@ TRACE_EVENT(gre_ka_reply,
 			   __entry->rtt_ns = rtt_ns;),
 	    TP_printk("dev=%s ifindex=%d verdict=%s accepted=%d seq=%u rtt_ns=%lld",
 		      __entry->name, __entry->ifindex,
-		      gre_ka_show_verdict(__entry->verdict), __entry->accepted,
+		      gre_ka_show_reason(__entry->verdict), __entry->accepted,
 		      __entry->seq, __entry->rtt_ns)
 );
 
-TRACE_EVENT(gre_ka_reflect,
+/* Every keepalive-shaped packet from the peer: counted, or why not. */
+TRACE_EVENT(gre_ka_request,
 	    TP_PROTO(const struct net_device *dev, unsigned short family,
-		     unsigned int len, int err),
-	    TP_ARGS(dev, family, len, err),
+		     unsigned int len, int reason, bool ours, u32 seq,
+		     u64 peer_period_ns),
+	    TP_ARGS(dev, family, len, reason, ours, seq, peer_period_ns),
 	    TP_STRUCT__entry(__array(char, name, IFNAMSIZ)
 			     __field(int, ifindex)
 			     __field(unsigned short, family)
 			     __field(unsigned int, len)
-			     __field(int, err)),
+			     __field(int, reason)
+			     __field(bool, ours)
+			     __field(u32, seq)
+			     __field(u64, peer_period_ns)),
 	    TP_fast_assign(strscpy(__entry->name, dev->name, IFNAMSIZ);
 			   __entry->ifindex = dev->ifindex;
 			   __entry->family = family;
 			   __entry->len = len;
-			   __entry->err = err;),
-	    TP_printk("dev=%s ifindex=%d family=%s len=%u err=%d",
+			   __entry->reason = reason;
+			   __entry->ours = ours;
+			   __entry->seq = seq;
+			   __entry->peer_period_ns = peer_period_ns;),
+	    TP_printk("dev=%s ifindex=%d family=%s len=%u reason=%s ours=%d seq=%u peer_period_ns=%llu",
 		      __entry->name, __entry->ifindex,
-		      __entry->family == AF_INET6 ? "inet6" : "inet",
-		      __entry->len, __entry->err)
+		      gre_ka_show_family(__entry->family), __entry->len,
+		      gre_ka_show_reason(__entry->reason), __entry->ours,
+		      __entry->seq, __entry->peer_period_ns)
+);
+
+/*
+ * Every answer to a valid request: err 0 and how it left (underlay:
+ * routed to the peer; tunnel: sent back through the tunnel), or why not
+ * (err -ENOBUFS rate limit, -ETIMEDOUT TTL, -ENETUNREACH no route,
+ * -ELOOP, -ENOMEM; reason says the same by name).
+ */
+TRACE_EVENT(gre_ka_reflect,
+	    TP_PROTO(const struct net_device *dev, unsigned short family,
+		     unsigned int len, int err, int reason, bool overlay),
+	    TP_ARGS(dev, family, len, err, reason, overlay),
+	    TP_STRUCT__entry(__array(char, name, IFNAMSIZ)
+			     __field(int, ifindex)
+			     __field(unsigned short, family)
+			     __field(unsigned int, len)
+			     __field(int, err)
+			     __field(int, reason)
+			     __field(bool, overlay)),
+	    TP_fast_assign(strscpy(__entry->name, dev->name, IFNAMSIZ);
+			   __entry->ifindex = dev->ifindex;
+			   __entry->family = family;
+			   __entry->len = len;
+			   __entry->err = err;
+			   __entry->reason = reason;
+			   __entry->overlay = overlay;),
+	    TP_printk("dev=%s ifindex=%d family=%s len=%u err=%d reason=%s via=%s",
+		      __entry->name, __entry->ifindex,
+		      gre_ka_show_family(__entry->family), __entry->len,
+		      __entry->err, gre_ka_show_reason(__entry->reason),
+		      __entry->overlay ? "tunnel" : "underlay")
 );
 
 TRACE_EVENT(gre_ka_state_change,
 	    TP_PROTO(const struct net_device *dev, bool up, u32 counter,
-		     u32 up_needed),
-	    TP_ARGS(dev, up, counter, up_needed),
+		     u32 up_needed, int cause),
+	    TP_ARGS(dev, up, counter, up_needed, cause),
 	    TP_STRUCT__entry(__array(char, name, IFNAMSIZ)
 			     __field(int, ifindex)
 			     __field(bool, up)
 			     __field(u32, counter)
-			     __field(u32, up_needed)),
+			     __field(u32, up_needed)
+			     __field(int, cause)),
 	    TP_fast_assign(strscpy(__entry->name, dev->name, IFNAMSIZ);
 			   __entry->ifindex = dev->ifindex;
 			   __entry->up = up;
 			   __entry->counter = counter;
-			   __entry->up_needed = up_needed;),
-	    TP_printk("dev=%s ifindex=%d line=%s counter=%u up_needed=%u",
+			   __entry->up_needed = up_needed;
+			   __entry->cause = cause;),
+	    TP_printk("dev=%s ifindex=%d line=%s counter=%u up_needed=%u cause=%s",
 		      __entry->name, __entry->ifindex,
 		      __entry->up ? "up" : "down", __entry->counter,
-		      __entry->up_needed)
+		      __entry->up_needed, gre_ka_show_cause(__entry->cause))
 );
 
 #endif /* _GRE_KA_TRACE_H */

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suites for gre_ka's pure logic: packet builder, trailer MAC and
- * freshness, the line-protocol state machine, RTT smoothing and the peer
- * keepalive validator. Built into gre_ka.ko on kernels with CONFIG_KUNIT
- * and run when the module loads.
+ * KUnit suites for gre_ka's pure core (gre_ka_proto.c): packet builder,
+ * trailer MAC and freshness, the line-protocol state machine, the peer
+ * period learner, RTT smoothing, the reflection token bucket and the
+ * request validators. A module of its own (gre_ka_test.ko), built only on
+ * kernels with CONFIG_KUNIT, using what gre_ka.ko exports to it there.
  */
 
 #include <kunit/test.h>
@@ -13,9 +14,10 @@
 #include <net/gre.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
-#include <linux/unaligned.h>
+#include <linux/module.h>
 
 #include "gre_ka_proto.h"
+#include "gre_ka_compat.h"
 
 #define A_ADDR	cpu_to_be32(0xc6336401)	/* 198.51.100.1 */
 #define B_ADDR	cpu_to_be32(0xc6336402)	/* 198.51.100.2 */
@@ -29,8 +31,8 @@ static void build(struct kunit *test, u8 *buf, bool key, bool csum,
 {
 	struct gre_ka_pkt_params pp = {
 		.family = AF_INET,
-		.src = B_ADDR,
-		.dst = A_ADDR,
+		.src.ip = B_ADDR,
+		.dst.ip = A_ADDR,
 		.key = cpu_to_be32(0x01020304),
 		.has_key = key,
 		.has_csum = csum,
@@ -97,11 +99,21 @@ static void pkt_key_csum(struct kunit *test)
 static void pkt_is_peer_keepalive(struct kunit *test)
 {
 	u8 buf[GRE_KA_PKT_MAX_LEN];
+	struct gre_ka_request rq;
 	unsigned int len;
 
 	build(test, buf, true, true, &len);
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, B_ADDR, A_ADDR),
-			GRE_KA_PEER_OK);
+	KUNIT_EXPECT_EQ(test, gre_ka_request_parse4(buf, len, &rq), GRE_KA_R_OK);
+	KUNIT_EXPECT_EQ(test, rq.src.ip, B_ADDR);
+	KUNIT_EXPECT_EQ(test, rq.dst.ip, A_ADDR);
+	KUNIT_EXPECT_EQ(test, rq.len, len);
+	KUNIT_EXPECT_EQ(test, rq.ttl, 255);
+	KUNIT_EXPECT_TRUE(test, rq.has_key);
+	KUNIT_EXPECT_EQ(test, rq.key, cpu_to_be32(0x01020304));
+	/* Our trailer: the sender's sequence number and send time. */
+	KUNIT_EXPECT_TRUE(test, rq.ours);
+	KUNIT_EXPECT_EQ(test, rq.seq, 7);
+	KUNIT_EXPECT_EQ(test, rq.tx_ns, 1000);
 }
 
 /* 2001:db8::1 and 2001:db8::2 */
@@ -113,8 +125,8 @@ static unsigned int build6(u8 *buf, bool key, bool csum)
 {
 	struct gre_ka_pkt_params pp = {
 		.family = AF_INET6,
-		.src6 = a6,
-		.dst6 = b6,
+		.src.ip6 = a6,
+		.dst.ip6 = b6,
 		.key = cpu_to_be32(0x01020304),
 		.has_key = key,
 		.has_csum = csum,
@@ -190,21 +202,29 @@ static struct kunit_suite pkt_suite = {
 
 #define WINDOW	(4ULL * NSEC_PER_SEC)
 
+/* The whole reply check, as gre_ka_rx.c and gre_ka_line.c apply it. */
+static enum gre_ka_reason check(const struct gre_ka_trailer *tr,
+				unsigned int len, const siphash_key_t *key,
+				u32 last_seq, u64 now, u64 window)
+{
+	enum gre_ka_reason r = gre_ka_trailer_verify(tr, len, key);
+
+	return r == GRE_KA_R_OK ? gre_ka_trailer_fresh(tr, last_seq, now,
+						       window) : r;
+}
+
 static void trailer_ok(struct kunit *test)
 {
 	struct gre_ka_trailer tr;
 
 	gre_ka_trailer_seal(&tr, 5, 1000, &test_key);
-	KUNIT_EXPECT_EQ(test, gre_ka_trailer_check(&tr, sizeof(tr), &test_key,
-						   4, 2000, WINDOW),
-			GRE_KA_REPLY_OK);
+	KUNIT_EXPECT_EQ(test, check(&tr, sizeof(tr), &test_key, 4, 2000, WINDOW),
+			GRE_KA_R_OK);
 	/* A longer payload is fine, a shorter one is not. */
-	KUNIT_EXPECT_EQ(test, gre_ka_trailer_check(&tr, sizeof(tr) + 8,
-						   &test_key, 4, 2000, WINDOW),
-			GRE_KA_REPLY_OK);
-	KUNIT_EXPECT_EQ(test, gre_ka_trailer_check(&tr, sizeof(tr) - 1,
-						   &test_key, 4, 2000, WINDOW),
-			GRE_KA_REPLY_SHORT);
+	KUNIT_EXPECT_EQ(test, check(&tr, sizeof(tr) + 8, &test_key, 4, 2000,
+				    WINDOW), GRE_KA_R_OK);
+	KUNIT_EXPECT_EQ(test, check(&tr, sizeof(tr) - 1, &test_key, 4, 2000,
+				    WINDOW), GRE_KA_R_REPLY_SHORT);
 }
 
 static void trailer_forged(struct kunit *test)
@@ -214,24 +234,21 @@ static void trailer_forged(struct kunit *test)
 	unsigned int i;
 
 	gre_ka_trailer_seal(&tr, 5, 1000, &test_key);
-	KUNIT_EXPECT_EQ(test, gre_ka_trailer_check(&tr, sizeof(tr), &other_key,
-						   4, 2000, WINDOW),
-			GRE_KA_REPLY_BAD_MAC);
+	KUNIT_EXPECT_EQ(test, check(&tr, sizeof(tr), &other_key, 4, 2000,
+				    WINDOW), GRE_KA_R_REPLY_BAD_MAC);
 
 	/* Every single-bit change past the magic breaks the MAC. */
 	for (i = 4 * 8; i < sizeof(tr) * 8; i++) {
 		raw[i / 8] ^= 1 << (i % 8);
-		KUNIT_EXPECT_EQ(test,
-				gre_ka_trailer_check(&tr, sizeof(tr), &test_key,
-						     4, 2000, WINDOW),
-				GRE_KA_REPLY_BAD_MAC);
+		KUNIT_EXPECT_EQ(test, gre_ka_trailer_verify(&tr, sizeof(tr),
+							    &test_key),
+				GRE_KA_R_REPLY_BAD_MAC);
 		raw[i / 8] ^= 1 << (i % 8);
 	}
 
 	raw[0] ^= 0xff;
-	KUNIT_EXPECT_EQ(test, gre_ka_trailer_check(&tr, sizeof(tr), &test_key,
-						   4, 2000, WINDOW),
-			GRE_KA_REPLY_FOREIGN);
+	KUNIT_EXPECT_EQ(test, gre_ka_trailer_verify(&tr, sizeof(tr), &test_key),
+			GRE_KA_R_REPLY_FOREIGN);
 }
 
 static void trailer_freshness(struct kunit *test)
@@ -240,16 +257,13 @@ static void trailer_freshness(struct kunit *test)
 	u64 sent = 10 * NSEC_PER_SEC;
 
 	gre_ka_trailer_seal(&tr, 5, sent, &test_key);
-	KUNIT_EXPECT_EQ(test, gre_ka_trailer_check(&tr, sizeof(tr), &test_key,
-						   4, sent + WINDOW - 1,
-						   WINDOW),
-			GRE_KA_REPLY_OK);
-	KUNIT_EXPECT_EQ(test, gre_ka_trailer_check(&tr, sizeof(tr), &test_key,
-						   4, sent + WINDOW, WINDOW),
-			GRE_KA_REPLY_STALE);
-	KUNIT_EXPECT_EQ(test, gre_ka_trailer_check(&tr, sizeof(tr), &test_key,
-						   4, sent - 1, WINDOW),
-			GRE_KA_REPLY_FUTURE);
+	KUNIT_EXPECT_EQ(test, check(&tr, sizeof(tr), &test_key, 4,
+				    sent + WINDOW - 1, WINDOW), GRE_KA_R_OK);
+	KUNIT_EXPECT_EQ(test, check(&tr, sizeof(tr), &test_key, 4,
+				    sent + WINDOW, WINDOW),
+			GRE_KA_R_REPLY_STALE);
+	KUNIT_EXPECT_EQ(test, check(&tr, sizeof(tr), &test_key, 4, sent - 1,
+				    WINDOW), GRE_KA_R_REPLY_FUTURE);
 }
 
 static void trailer_replay(struct kunit *test)
@@ -257,22 +271,18 @@ static void trailer_replay(struct kunit *test)
 	struct gre_ka_trailer tr;
 
 	gre_ka_trailer_seal(&tr, 5, 1000, &test_key);
-	KUNIT_EXPECT_EQ(test, gre_ka_trailer_check(&tr, sizeof(tr), &test_key,
-						   5, 2000, WINDOW),
-			GRE_KA_REPLY_REPLAY);
-	KUNIT_EXPECT_EQ(test, gre_ka_trailer_check(&tr, sizeof(tr), &test_key,
-						   9, 2000, WINDOW),
-			GRE_KA_REPLY_REPLAY);
+	KUNIT_EXPECT_EQ(test, check(&tr, sizeof(tr), &test_key, 5, 2000, WINDOW),
+			GRE_KA_R_REPLY_REPLAY);
+	KUNIT_EXPECT_EQ(test, check(&tr, sizeof(tr), &test_key, 9, 2000, WINDOW),
+			GRE_KA_R_REPLY_REPLAY);
 
 	/* The 32-bit sequence wraps: 0 is newer than 0xffffffff. */
 	gre_ka_trailer_seal(&tr, 0, 1000, &test_key);
-	KUNIT_EXPECT_EQ(test, gre_ka_trailer_check(&tr, sizeof(tr), &test_key,
-						   0xffffffff, 2000, WINDOW),
-			GRE_KA_REPLY_OK);
+	KUNIT_EXPECT_EQ(test, check(&tr, sizeof(tr), &test_key, 0xffffffff,
+				    2000, WINDOW), GRE_KA_R_OK);
 	gre_ka_trailer_seal(&tr, 0xfffffff0, 1000, &test_key);
-	KUNIT_EXPECT_EQ(test, gre_ka_trailer_check(&tr, sizeof(tr), &test_key,
-						   3, 2000, WINDOW),
-			GRE_KA_REPLY_REPLAY);
+	KUNIT_EXPECT_EQ(test, check(&tr, sizeof(tr), &test_key, 3, 2000, WINDOW),
+			GRE_KA_R_REPLY_REPLAY);
 }
 
 static struct kunit_case trailer_cases[] = {
@@ -403,7 +413,28 @@ static void fsm_dampening(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, flap(test, &fsm, 1), 1);
 }
 
+/* Passive: silence takes the line down once, and breaks the run. */
+static void fsm_expire(struct kunit *test)
+{
+	struct gre_ka_fsm fsm;
+
+	gre_ka_fsm_reset(&fsm);
+	KUNIT_EXPECT_EQ(test, gre_ka_fsm_expire(&fsm), GRE_KA_GO_DOWN);
+	KUNIT_EXPECT_TRUE(test, fsm.down);
+	KUNIT_EXPECT_EQ(test, gre_ka_fsm_expire(&fsm), GRE_KA_STAY);
+	/* up_count 2: one request, silence, then two in a row. */
+	KUNIT_EXPECT_EQ(test, gre_ka_fsm_reply(&fsm, 2), GRE_KA_STAY);
+	KUNIT_EXPECT_EQ(test, gre_ka_fsm_expire(&fsm), GRE_KA_STAY);
+	KUNIT_EXPECT_EQ(test, fsm.streak, 0);
+	KUNIT_EXPECT_EQ(test, gre_ka_fsm_reply(&fsm, 2), GRE_KA_STAY);
+	KUNIT_EXPECT_EQ(test, gre_ka_fsm_reply(&fsm, 2), GRE_KA_GO_UP);
+	/* Down again right away: a flap, dampened as for replies. */
+	KUNIT_EXPECT_EQ(test, gre_ka_fsm_expire(&fsm), GRE_KA_GO_DOWN);
+	KUNIT_EXPECT_EQ(test, gre_ka_fsm_up_needed(&fsm, 2), 4);
+}
+
 static struct kunit_case fsm_cases[] = {
+	KUNIT_CASE(fsm_expire),
 	KUNIT_CASE(fsm_dampening),
 	KUNIT_CASE(fsm_goes_down),
 	KUNIT_CASE(fsm_reply_keeps_up),
@@ -448,6 +479,154 @@ static struct kunit_suite rtt_suite = {
 	.test_cases = rtt_cases,
 };
 
+/*
+ * The reflection token bucket: 100/s, 20 deep. Two CPUs may present their
+ * clock readings out of order: an earlier time than the stamp must add no
+ * token (it once wrapped around and refilled the bucket).
+ */
+static void bucket_rate(struct kunit *test)
+{
+	struct gre_ka_bucket b;
+	u64 t = 1000 * NSEC_PER_SEC;
+	int i, n = 0;
+
+	gre_ka_bucket_init(&b, t, 20);
+	for (i = 0; i < 25; i++)
+		n += gre_ka_bucket_take(&b, t, 100, 20);
+	KUNIT_EXPECT_EQ(test, n, 20);
+	/* 10 ms later: one token. */
+	KUNIT_EXPECT_TRUE(test, gre_ka_bucket_take(&b, t + 10 * NSEC_PER_MSEC,
+						   100, 20));
+	KUNIT_EXPECT_FALSE(test, gre_ka_bucket_take(&b, t + 10 * NSEC_PER_MSEC,
+						    100, 20));
+	/* A second later: full again, no more than the burst. */
+	for (i = 0, n = 0; i < 30; i++)
+		n += gre_ka_bucket_take(&b, t + 2 * NSEC_PER_SEC, 100, 20);
+	KUNIT_EXPECT_EQ(test, n, 20);
+}
+
+static void bucket_time_backwards(struct kunit *test)
+{
+	struct gre_ka_bucket b;
+	u64 t = 1000 * NSEC_PER_SEC;
+	int i;
+
+	gre_ka_bucket_init(&b, t, 20);
+	for (i = 0; i < 20; i++)
+		gre_ka_bucket_take(&b, t + NSEC_PER_MSEC, 100, 20);
+	KUNIT_EXPECT_EQ(test, b.tokens, 0);
+	/* Read before the stamp on another CPU: still empty. */
+	KUNIT_EXPECT_FALSE(test, gre_ka_bucket_take(&b, t - 1, 100, 20));
+	KUNIT_EXPECT_FALSE(test, gre_ka_bucket_take(&b, t, 100, 20));
+	KUNIT_EXPECT_EQ(test, b.tokens, 0);
+	KUNIT_EXPECT_EQ(test, b.stamp_ns, t);
+}
+
+static struct kunit_case bucket_cases[] = {
+	KUNIT_CASE(bucket_rate),
+	KUNIT_CASE(bucket_time_backwards),
+	{}
+};
+
+static struct kunit_suite bucket_suite = {
+	.name = "gre_ka_bucket",
+	.test_cases = bucket_cases,
+};
+
+#define MS	NSEC_PER_MSEC
+
+/* Deterministic jitter of +-j ms around p ms, from a tiny LCG. */
+static u64 jittered(u32 *state, u64 p, u64 j)
+{
+	*state = *state * 1103515245 + 12345;
+	return p * MS + ((*state >> 16) % (2 * j + 1)) * MS - j * MS;
+}
+
+static void learn_exact(struct kunit *test)
+{
+	struct gre_ka_learn l;
+
+	gre_ka_learn_reset(&l);
+	KUNIT_EXPECT_EQ(test, l.est_ns, 0);
+	/* Ours: sequence distance 3 over 900 ms of the sender's clock. */
+	gre_ka_learn_sample(&l, 900 * MS, 3);
+	KUNIT_EXPECT_EQ(test, l.est_ns, 300 * MS);
+	/* A change is followed at once. */
+	gre_ka_learn_sample(&l, 1000 * MS, 1);
+	KUNIT_EXPECT_EQ(test, l.est_ns, 1000 * MS);
+	gre_ka_learn_sample(&l, 2 * 50 * MS, 2);
+	KUNIT_EXPECT_EQ(test, l.est_ns, 50 * MS);
+	/* Small differences are smoothed. */
+	gre_ka_learn_sample(&l, 58 * MS, 1);
+	KUNIT_EXPECT_EQ(test, l.est_ns, 51 * MS);
+}
+
+/* Cisco-format requests: arrival times only, with loss and jitter. */
+static void learn_loss_jitter(struct kunit *test)
+{
+	struct gre_ka_learn l;
+	u32 rnd = 1, lost = 0;
+	u64 acc = 0;
+	int i;
+
+	gre_ka_learn_reset(&l);
+	for (i = 0; i < 400; i++) {
+		acc += jittered(&rnd, 300, 15);
+		/* 20 % loss: every fifth request, in varying runs. */
+		if ((rnd >> 8) % 5 == 0) {
+			lost++;
+			continue;
+		}
+		gre_ka_learn_sample(&l, acc, 0);
+		acc = 0;
+		if (i >= 20) {
+			KUNIT_EXPECT_GE(test, l.est_ns, 270 * MS);
+			KUNIT_EXPECT_LE(test, l.est_ns, 330 * MS);
+		}
+	}
+	KUNIT_EXPECT_GT(test, lost, 40u);
+}
+
+static void learn_changes(struct kunit *test)
+{
+	struct gre_ka_learn l;
+	u32 rnd = 7;
+	int i;
+
+	gre_ka_learn_reset(&l);
+	for (i = 0; i < GRE_KA_LEARN_SAMPLES; i++)
+		gre_ka_learn_sample(&l, jittered(&rnd, 300, 10), 0);
+	KUNIT_EXPECT_GE(test, l.est_ns, 290 * MS);
+	KUNIT_EXPECT_LE(test, l.est_ns, 310 * MS);
+	/* The peer slows down to 1 s: followed within a dozen intervals. */
+	for (i = 0; i < 12; i++)
+		gre_ka_learn_sample(&l, jittered(&rnd, 1000, 10), 0);
+	KUNIT_EXPECT_GE(test, l.est_ns, 950 * MS);
+	KUNIT_EXPECT_LE(test, l.est_ns, 1050 * MS);
+	/* And speeds up to 100 ms. */
+	for (i = 0; i < 12; i++)
+		gre_ka_learn_sample(&l, jittered(&rnd, 100, 5), 0);
+	KUNIT_EXPECT_GE(test, l.est_ns, 90 * MS);
+	KUNIT_EXPECT_LE(test, l.est_ns, 110 * MS);
+	/* A non-multiple change, 100 -> 250 ms. */
+	for (i = 0; i < 12; i++)
+		gre_ka_learn_sample(&l, jittered(&rnd, 250, 5), 0);
+	KUNIT_EXPECT_GE(test, l.est_ns, 235 * MS);
+	KUNIT_EXPECT_LE(test, l.est_ns, 265 * MS);
+}
+
+static struct kunit_case learn_cases[] = {
+	KUNIT_CASE(learn_exact),
+	KUNIT_CASE(learn_loss_jitter),
+	KUNIT_CASE(learn_changes),
+	{}
+};
+
+static struct kunit_suite learn_suite = {
+	.name = "gre_ka_learn",
+	.test_cases = learn_cases,
+};
+
 /* A Cisco keepalive as B's peer A sends it: IPv4 A->B, GRE PT=0. */
 static unsigned int cisco_ka(u8 *buf)
 {
@@ -473,32 +652,27 @@ static void refix(u8 *buf)
 	iph->check = ip_fast_csum(iph, iph->ihl);
 }
 
-static void peer_cisco(struct kunit *test)
+static enum gre_ka_reason parse4(const u8 *buf, unsigned int len)
 {
-	u8 buf[64];
-	unsigned int len = cisco_ka(buf);
+	struct gre_ka_request rq;
 
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, A_ADDR, B_ADDR),
-			GRE_KA_PEER_OK);
-	/* No local address: the caller checks the source is local. */
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, 0, B_ADDR),
-			GRE_KA_PEER_OK);
-	/* Trailing bytes beyond tot_len (padding) are tolerated. */
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len + 8, A_ADDR, B_ADDR),
-			GRE_KA_PEER_OK);
+	return gre_ka_request_parse4(buf, len, &rq);
 }
 
-static void peer_addresses(struct kunit *test)
+static void peer_cisco(struct kunit *test)
 {
+	struct gre_ka_request rq;
 	u8 buf[64];
 	unsigned int len = cisco_ka(buf);
 
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, B_ADDR, A_ADDR),
-			GRE_KA_PEER_ADDRESS);
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, A_ADDR, A_ADDR),
-			GRE_KA_PEER_ADDRESS);
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, A_ADDR, 0),
-			GRE_KA_PEER_ADDRESS);
+	KUNIT_EXPECT_EQ(test, gre_ka_request_parse4(buf, len, &rq), GRE_KA_R_OK);
+	KUNIT_EXPECT_EQ(test, rq.src.ip, A_ADDR);
+	KUNIT_EXPECT_EQ(test, rq.dst.ip, B_ADDR);
+	KUNIT_EXPECT_EQ(test, rq.len, 24);
+	KUNIT_EXPECT_FALSE(test, rq.ours);
+	KUNIT_EXPECT_FALSE(test, rq.has_key);
+	/* Trailing bytes beyond tot_len (padding) are tolerated. */
+	KUNIT_EXPECT_EQ(test, parse4(buf, len + 8), GRE_KA_R_OK);
 }
 
 static void peer_malformed(struct kunit *test)
@@ -508,51 +682,47 @@ static void peer_malformed(struct kunit *test)
 	unsigned int len;
 
 	len = cisco_ka(buf);
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, 19, A_ADDR, B_ADDR),
-			GRE_KA_PEER_MALFORMED);
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, 23, A_ADDR, B_ADDR),
-			GRE_KA_PEER_MALFORMED);	/* tot_len > len */
+	KUNIT_EXPECT_EQ(test, parse4(buf, 19), GRE_KA_R_NOT_KEEPALIVE);
+	KUNIT_EXPECT_EQ(test, parse4(buf, 23), GRE_KA_R_REQ_MALFORMED);
 
 	iph = (struct iphdr *)buf;
 	iph->check ^= htons(1);
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, A_ADDR, B_ADDR),
-			GRE_KA_PEER_MALFORMED);
+	KUNIT_EXPECT_EQ(test, parse4(buf, len), GRE_KA_R_REQ_MALFORMED);
 
 	len = cisco_ka(buf);
 	iph->version = 6;
 	refix(buf);
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, A_ADDR, B_ADDR),
-			GRE_KA_PEER_MALFORMED);
+	KUNIT_EXPECT_EQ(test, parse4(buf, len), GRE_KA_R_REQ_MALFORMED);
 
 	len = cisco_ka(buf);
 	iph->ihl = 6;
 	iph->tot_len = htons(28);
 	refix(buf);
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, 28, A_ADDR, B_ADDR),
-			GRE_KA_PEER_OPTIONS);
+	KUNIT_EXPECT_EQ(test, parse4(buf, 28), GRE_KA_R_REQ_OPTIONS);
 
 	len = cisco_ka(buf);
 	iph->frag_off = htons(IP_MF);
 	refix(buf);
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, A_ADDR, B_ADDR),
-			GRE_KA_PEER_FRAGMENT);
+	KUNIT_EXPECT_EQ(test, parse4(buf, len), GRE_KA_R_REQ_FRAGMENT);
 	iph->frag_off = htons(1);
 	refix(buf);
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, A_ADDR, B_ADDR),
-			GRE_KA_PEER_FRAGMENT);
+	KUNIT_EXPECT_EQ(test, parse4(buf, len), GRE_KA_R_REQ_FRAGMENT);
 
 	len = cisco_ka(buf);
 	iph->protocol = IPPROTO_UDP;
 	refix(buf);
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, A_ADDR, B_ADDR),
-			GRE_KA_PEER_NOT_GRE);
+	KUNIT_EXPECT_EQ(test, parse4(buf, len), GRE_KA_R_NOT_KEEPALIVE);
 
+	/* Too big: told from the header, whatever was pulled of the rest. */
 	len = cisco_ka(buf);
 	iph->tot_len = htons(GRE_KA_REFLECT_MAX_LEN + 1);
 	refix(buf);
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, GRE_KA_REFLECT_MAX_LEN + 1,
-						A_ADDR, B_ADDR),
-			GRE_KA_PEER_TOO_BIG);
+	KUNIT_EXPECT_EQ(test, parse4(buf, len), GRE_KA_R_REQ_TOO_BIG);
+
+	len = cisco_ka(buf);
+	iph->ttl = 1;
+	refix(buf);
+	KUNIT_EXPECT_EQ(test, parse4(buf, len), GRE_KA_R_OK);
 }
 
 static void peer_bad_gre(struct kunit *test)
@@ -562,90 +732,123 @@ static void peer_bad_gre(struct kunit *test)
 
 	len = cisco_ka(buf);
 	buf[21] = 1;			/* version 1 (PPTP) */
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, A_ADDR, B_ADDR),
-			GRE_KA_PEER_BAD_GRE);
+	KUNIT_EXPECT_EQ(test, parse4(buf, len), GRE_KA_R_REQ_BAD_GRE);
 
 	len = cisco_ka(buf);
 	buf[20] = 0x40;			/* routing present */
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, A_ADDR, B_ADDR),
-			GRE_KA_PEER_BAD_GRE);
+	KUNIT_EXPECT_EQ(test, parse4(buf, len), GRE_KA_R_REQ_BAD_GRE);
 
 	len = cisco_ka(buf);
-	buf[22] = 0x08;			/* protocol type IPv4: data, not a keepalive */
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, A_ADDR, B_ADDR),
-			GRE_KA_PEER_BAD_GRE);
+	buf[22] = 0x08;			/* protocol type IPv4: nested data */
+	KUNIT_EXPECT_EQ(test, parse4(buf, len), GRE_KA_R_NOT_KEEPALIVE);
 
 	len = cisco_ka(buf);
 	buf[20] = 0x20;			/* claims a key that is not there */
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check(buf, len, A_ADDR, B_ADDR),
-			GRE_KA_PEER_MALFORMED);
+	KUNIT_EXPECT_EQ(test, parse4(buf, len), GRE_KA_R_REQ_MALFORMED);
 }
 
-/* Reflection over ip6gre: A reflects what B built (inner A -> B). */
+/* Reflection over ip6gre: A answers what B built (inner A -> B). */
 static void peer6(struct kunit *test)
 {
-	static const struct in6_addr any;
 	u8 buf[GRE_KA_PKT_MAX_LEN + 8];
 	struct ipv6hdr *ip6h = (struct ipv6hdr *)buf;
+	struct gre_ka_request rq;
 	unsigned int len;
 
 	len = build6(buf, true, true);
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len, &a6, &b6),
-			GRE_KA_PEER_OK);
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len, &any, &b6),
-			GRE_KA_PEER_OK);
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len + 8, &a6, &b6),
-			GRE_KA_PEER_OK);
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len, &b6, &a6),
-			GRE_KA_PEER_ADDRESS);
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len, &a6, &any),
-			GRE_KA_PEER_ADDRESS);
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, 39, &a6, &b6),
-			GRE_KA_PEER_MALFORMED);
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len - 1, &a6, &b6),
-			GRE_KA_PEER_MALFORMED);	/* payload_len beyond len */
+	KUNIT_EXPECT_EQ(test, gre_ka_request_parse6(buf, len, &rq), GRE_KA_R_OK);
+	KUNIT_EXPECT_MEMEQ(test, &rq.src.ip6, &a6, 16);
+	KUNIT_EXPECT_MEMEQ(test, &rq.dst.ip6, &b6, 16);
+	KUNIT_EXPECT_TRUE(test, rq.ours);
+	KUNIT_EXPECT_EQ(test, rq.seq, 9);
+	KUNIT_EXPECT_EQ(test, gre_ka_request_parse6(buf, len + 8, &rq),
+			GRE_KA_R_OK);
+	KUNIT_EXPECT_EQ(test, gre_ka_request_parse6(buf, 39, &rq),
+			GRE_KA_R_NOT_KEEPALIVE);
+	KUNIT_EXPECT_EQ(test, gre_ka_request_parse6(buf, len - 1, &rq),
+			GRE_KA_R_REQ_MALFORMED);	/* payload_len beyond len */
 
 	ip6h->nexthdr = NEXTHDR_HOP;
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len, &a6, &b6),
-			GRE_KA_PEER_OPTIONS);
+	KUNIT_EXPECT_EQ(test, gre_ka_request_parse6(buf, len, &rq),
+			GRE_KA_R_REQ_OPTIONS);
 	ip6h->nexthdr = NEXTHDR_FRAGMENT;
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len, &a6, &b6),
-			GRE_KA_PEER_FRAGMENT);
+	KUNIT_EXPECT_EQ(test, gre_ka_request_parse6(buf, len, &rq),
+			GRE_KA_R_REQ_FRAGMENT);
 	ip6h->nexthdr = IPPROTO_UDP;
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len, &a6, &b6),
-			GRE_KA_PEER_NOT_GRE);
+	KUNIT_EXPECT_EQ(test, gre_ka_request_parse6(buf, len, &rq),
+			GRE_KA_R_NOT_KEEPALIVE);
 
 	len = build6(buf, false, false);
 	ip6h->version = 4;
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len, &a6, &b6),
-			GRE_KA_PEER_MALFORMED);
+	KUNIT_EXPECT_EQ(test, gre_ka_request_parse6(buf, len, &rq),
+			GRE_KA_R_REQ_MALFORMED);
 	len = build6(buf, false, false);
 	buf[42] = 0x86;			/* 0x86dd: MikroTik's IPv6 keepalive */
 	buf[43] = 0xdd;
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len, &a6, &b6),
-			GRE_KA_PEER_OK);
-	buf[42] = 0x08;			/* 0x0800: data, not a keepalive */
+	KUNIT_EXPECT_EQ(test, gre_ka_request_parse6(buf, len, &rq), GRE_KA_R_OK);
+	buf[42] = 0x08;			/* 0x0800: nested data */
 	buf[43] = 0x00;
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len, &a6, &b6),
-			GRE_KA_PEER_BAD_GRE);
+	KUNIT_EXPECT_EQ(test, gre_ka_request_parse6(buf, len, &rq),
+			GRE_KA_R_NOT_KEEPALIVE);
 	len = build6(buf, false, false);
 	buf[40] = 0x10;			/* claims a sequence number... */
 	ip6h->payload_len = htons(6);	/* ...that is cut off */
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, len, &a6, &b6),
-			GRE_KA_PEER_MALFORMED);
+	KUNIT_EXPECT_EQ(test, gre_ka_request_parse6(buf, len, &rq),
+			GRE_KA_R_REQ_MALFORMED);
 	len = build6(buf, false, false);
 	ip6h->payload_len = htons(GRE_KA_REFLECT_MAX_LEN);
-	KUNIT_EXPECT_EQ(test, gre_ka_peer_check6(buf, GRE_KA_REFLECT_MAX_LEN + 40,
-						 &a6, &b6),
-			GRE_KA_PEER_TOO_BIG);
+	KUNIT_EXPECT_EQ(test, gre_ka_request_parse6(buf,
+						    GRE_KA_REFLECT_MAX_LEN + 40,
+						    &rq),
+			GRE_KA_R_REQ_TOO_BIG);
+}
+
+static void peer_unsupported(struct kunit *test)
+{
+	struct gre_ka_tnl_facts f = { .family = AF_INET, .remote.ip = B_ADDR };
+
+	KUNIT_EXPECT_NULL(test, gre_ka_unsupported_why(&f));
+	f.iseq = true;
+	KUNIT_EXPECT_NOT_NULL(test, gre_ka_unsupported_why(&f));
+	f.iseq = false;
+	f.remote.ip = htonl(0xe0000001);
+	KUNIT_EXPECT_NOT_NULL(test, gre_ka_unsupported_why(&f));
+	f.remote.ip = 0;
+	KUNIT_EXPECT_NOT_NULL(test, gre_ka_unsupported_why(&f));
+	f = (struct gre_ka_tnl_facts) { .family = AF_INET6, .remote.ip6 = b6 };
+	KUNIT_EXPECT_NULL(test, gre_ka_unsupported_why(&f));
+	f.collect_md = true;
+	KUNIT_EXPECT_NOT_NULL(test, gre_ka_unsupported_why(&f));
+}
+
+/* The reasons' names are ABI: sysfs refused/<name>, tracepoints, netlink. */
+static void reason_names(struct kunit *test)
+{
+	int r;
+
+	KUNIT_EXPECT_STREQ(test, gre_ka_reason_name(GRE_KA_R_REPLY_BAD_MAC),
+			   "reply_bad_mac");
+	KUNIT_EXPECT_STREQ(test, gre_ka_reason_name(GRE_KA_R_REQ_RATE),
+			   "request_rate_limit");
+	KUNIT_EXPECT_STREQ(test, gre_ka_reason_name(GRE_KA_R_MAX), "?");
+	for (r = GRE_KA_R_FIRST; r < GRE_KA_R_MAX; r++) {
+		const char *n = gre_ka_reason_name(r);
+
+		KUNIT_EXPECT_NOT_NULL(test, n);
+		KUNIT_EXPECT_EQ(test, gre_ka_reason_is_reply(r),
+				!strncmp(n, "reply_", 6));
+		KUNIT_EXPECT_TRUE(test, !strncmp(n, "reply_", 6) ||
+				  !strncmp(n, "request_", 8));
+	}
 }
 
 static struct kunit_case peer_cases[] = {
 	KUNIT_CASE(peer6),
 	KUNIT_CASE(peer_cisco),
-	KUNIT_CASE(peer_addresses),
 	KUNIT_CASE(peer_malformed),
 	KUNIT_CASE(peer_bad_gre),
+	KUNIT_CASE(peer_unsupported),
+	KUNIT_CASE(reason_names),
 	{}
 };
 
@@ -655,4 +858,8 @@ static struct kunit_suite peer_suite = {
 };
 
 kunit_test_suites(&pkt_suite, &trailer_suite, &fsm_suite, &rtt_suite,
-		  &peer_suite);
+		  &bucket_suite, &learn_suite, &peer_suite);
+
+GRE_KA_IMPORT_TEST_NS();
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit suites for gre_ka's pure core");

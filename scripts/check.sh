@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The whole test suite (make check): static checks, then for each test
-# kernel a W=1 module build and one VM running every VM test (on the debug
+# kernel a W=1 module build and VMs running every VM test (on the debug
 # kernel the KUnit suites first).
 #
 # Usage: scripts/check.sh
@@ -11,20 +11,33 @@
 #   TESTS="t-00-basic ..."    VM tests to run (default: all scripts/tests/t-*)
 #   STATIC=0                  leave out the static checks
 #   GRE_KA_CHECK_OUT=DIR      where logs go (default: out/check)
-#   CHECK_SERIAL=1            one VM at a time (the debug kernel's VM
-#                             otherwise runs beside the others)
+#   CHECK_JOBS=N              VMs at once (default 2, one per core; 1 runs
+#                             them one after the other)
+#   DEBUG_SHARDS=N            VMs the debug kernel's tests are split over
+#                             (default 2)
+#
+# Scheduling, for a cold machine on 2 cores (the budget is CI's): the debug
+# kernel builds in the background at the lowest CPU priority while the
+# stock kernels' VMs run (they mostly wait on timers, and the build takes
+# what they leave); its tests are split over DEBUG_SHARDS single-threaded
+# VMs, balanced by the durations measured on it (scripts/vm/durations);
+# at most CHECK_JOBS VMs run at once, longest first.
 #
 # Each of these is one test, printed as "PASS name" or "FAIL name (why)":
 #   setup/deps, setup/debug-kernel          installing and building what runs
+#   static/call-cycles                      no call cycle between the files
 #   static/checkpatch                       checkpatch --strict, no findings
 #   static/sparse-6.1, static/sparse-6.12   sparse, no output at all
+#   static/splat-gist                       the dead-VM summary, on 2 reports
 #   dkms/6.1, dkms/6.12                     Debian's dkms builds and installs
 #                                           the module from a clean copy of
 #                                           the tree (scripts/dkms-check.sh)
 #   <kernel>/build-w1                       W=1 module build, no warnings
-#   debug/kunit                             KUnit suites, no failed case
+#   debug/kunit                             KUnit suites (their own module),
+#                                           no failed case; gre_ka.ko alone
+#                                           runs none and references no KUnit
 #   <kernel>/t-NAME                         each VM test
-#   <kernel>/vm                             the VM ran to the end and the
+#   <kernel>/vm                             the VM(s) ran to the end and the
 #                                           kernel showed no splat
 # The last line is "N passed, N failed"; the exit status is 0 only if none
 # failed. Infrastructure failures (missing kernel, qemu error, timeout) are
@@ -37,9 +50,13 @@ cd "$(dirname "$0")/.." || exit 2
 KERNELS=${KERNELS:-6.1 6.12 debug}
 TESTS=${TESTS:-}
 STATIC=${STATIC:-1}
+CHECK_JOBS=${CHECK_JOBS:-2}
+DEBUG_SHARDS=${DEBUG_SHARDS:-2}
 out=${GRE_KA_CHECK_OUT:-$GRE_KA_REPO/out/check}
 mkdir -p "$out" && out=$(cd "$out" && pwd) || exit 2
-rm -rf "$out"/{6.1,6.12,debug}{,.noboot} "$out"/*.log "$out"/*.stderr "$out"/*.lines
+rm -rf "$out"/{6.1,6.12,debug}{,.noboot} "$out"/debug-[0-9]* "$out"/*.log \
+	"$out"/*.stderr "$out"/*.lines "$out"/timing
+t_start=$(date +%s)
 
 passed=0
 failed=0
@@ -58,6 +75,10 @@ result() {
 note() {
 	echo "# $*"
 }
+# timing WHAT: wall time since the start, for the closing summary.
+timing() {
+	echo "$(($(date +%s) - t_start)) s: $*" >>"$out/timing"
+}
 
 for k in $KERNELS; do
 	valid_kernel "$k" || {
@@ -73,23 +94,44 @@ if scripts/deps.sh >"$out/deps.log" 2>&1; then
 else
 	result setup/deps FAIL "$(tail -n 1 "$out/deps.log")"
 fi
+timing "deps"
 
-# The debug kernel's tree also provides checkpatch.pl and kunit.py.
+# The debug kernel's tree also provides checkpatch.pl and kunit.py. It
+# builds in the background, at the lowest priority, beside everything that
+# does not need it.
 need_debug=0
 [ "$STATIC" = 1 ] && need_debug=1
 [[ " $KERNELS " == *" debug "* ]] && need_debug=1
-debug_ok=0
+debug_pid=
 if [ "$need_debug" = 1 ]; then
-	debug_kernel_ready || note "building the debug kernel (about 10 min on 2 cores; cached afterwards)"
-	start=$(date +%s)
-	if scripts/vm/build-debug-kernel.sh >"$out/debug-kernel.log" 2>&1; then
+	if ! debug_kernel_ready; then
+		note "building the debug kernel in the background (15-20 min on 2 cores; cached afterwards)"
+	fi
+	nice -n 19 scripts/vm/build-debug-kernel.sh >"$out/debug-kernel.log" 2>&1 &
+	debug_pid=$!
+fi
+debug_state=none # none, building, ok, failed
+[ -n "$debug_pid" ] && debug_state=building
+
+# debug_wait: wait for the debug kernel build, once, and record its result.
+debug_wait() {
+	local rc
+	[ "$debug_state" = building ] || return 0
+	wait "$debug_pid"
+	rc=$?
+	if [ "$rc" = 0 ]; then
+		debug_state=ok
 		result setup/debug-kernel PASS
-		debug_ok=1
 	else
+		debug_state=failed
 		result setup/debug-kernel FAIL "see $out/debug-kernel.log"
 	fi
-	[ $(($(date +%s) - start)) -gt 10 ] && note "debug kernel: $(($(date +%s) - start)) s"
-fi
+	timing "debug kernel ready (build exit $rc)"
+}
+# debug_done: has the background build finished (without waiting)?
+debug_done() {
+	[ "$debug_state" != building ] || ! kill -0 "$debug_pid" 2>/dev/null
+}
 tree=$(debug_kernel_tree)
 
 # --- Static checks ------------------------------------------------------------
@@ -107,25 +149,10 @@ build_module() {
 }
 
 if [ "$STATIC" = 1 ]; then
-	files=$(git ls-files -co --exclude-standard |
-		grep -E '^([^/]+\.[ch]|include/.+\.[ch]|kunit/.+\.[ch])$')
-	if [ "$debug_ok" != 1 ]; then
-		result static/checkpatch FAIL "no debug kernel tree for checkpatch.pl"
-	elif [ -z "$files" ]; then
-		result static/checkpatch FAIL "no C sources found"
+	if python3 scripts/check-calls.py --self-test >"$out/call-cycles.log" 2>&1; then
+		result static/call-cycles PASS
 	else
-		# Ignored: LINUX_VERSION_CODE -- "code should be for the version to
-		# which it is merged" is for in-tree code; an out-of-tree module
-		# that builds on several kernels needs version tests (kept in
-		# include/gre_ka_compat.h).
-		# shellcheck disable=SC2086 # file names have no spaces
-		if perl "$tree/scripts/checkpatch.pl" --strict --no-tree --show-types \
-			--ignore LINUX_VERSION_CODE -f $files >"$out/checkpatch.log" 2>&1; then
-			result static/checkpatch PASS
-		else
-			n=$(grep -cE '^(ERROR|WARNING|CHECK):' "$out/checkpatch.log")
-			result static/checkpatch FAIL "$n findings: $(grep -m1 -E '^(ERROR|WARNING|CHECK):' "$out/checkpatch.log" | cut -c1-120)"
-		fi
+		result static/call-cycles FAIL "$(grep -m1 -E 'cycle|self-test' "$out/call-cycles.log")"
 	fi
 	for k in 6.1 6.12; do
 		if scripts/vm/build-module.sh --sparse "$k" >"$out/sparse-$k.log" 2>&1; then
@@ -151,10 +178,38 @@ if [ "$STATIC" = 1 ]; then
 			result "dkms/$k" FAIL "$(tail -n 1 "$out/dkms-$k.log" | cut -c1-150)"
 		fi
 	done
-	for k in 6.1 6.12; do
-		build_module "$k"
-	done
+	timing "static checks without the debug tree"
 fi
+for k in 6.1 6.12; do
+	if [ "$STATIC" = 1 ] || [[ " $KERNELS " == *" $k "* ]]; then
+		build_module "$k"
+	fi
+done
+
+# checkpatch needs the debug kernel's tree: after the build.
+static_checkpatch() {
+	local files n
+	files=$(git ls-files -co --exclude-standard |
+		grep -E '^([^/]+\.[ch]|include/.+\.[ch]|kunit/.+\.[ch]|tools/.+\.[ch])$')
+	if [ "$debug_state" != ok ]; then
+		result static/checkpatch FAIL "no debug kernel tree for checkpatch.pl"
+	elif [ -z "$files" ]; then
+		result static/checkpatch FAIL "no C sources found"
+	else
+		# Ignored: LINUX_VERSION_CODE -- "code should be for the version to
+		# which it is merged" is for in-tree code; an out-of-tree module
+		# that builds on several kernels needs version tests (kept in
+		# include/gre_ka_compat.h).
+		# shellcheck disable=SC2086 # file names have no spaces
+		if perl "$tree/scripts/checkpatch.pl" --strict --no-tree --show-types \
+			--ignore LINUX_VERSION_CODE -f $files >"$out/checkpatch.log" 2>&1; then
+			result static/checkpatch PASS
+		else
+			n=$(grep -cE '^(ERROR|WARNING|CHECK):' "$out/checkpatch.log")
+			result static/checkpatch FAIL "$n findings: $(grep -m1 -E '^(ERROR|WARNING|CHECK):' "$out/checkpatch.log" | cut -c1-120)"
+		fi
+	fi
+}
 
 # --- VM tests -----------------------------------------------------------------
 if [ -n "$TESTS" ]; then
@@ -177,43 +232,103 @@ test_timeout() {
 	echo "${t:-${TEST_TIMEOUT:-120}}"
 }
 
-# vm_kernel K: boot one VM for kernel K and run every test in it. Prints
-# its results as lines "PASS name", "FAIL name (why)" and "# note", which
-# the caller replays, so that VMs can run side by side.
-vm_kernel() {
-	local k=$1 kout=$out/$1 scale=1 budget=120 start vm_rc t line
-	local vm_reason vm_splat vm_status running why
-	local -a job=(scripts/vm/check-job.sh)
-	mkdir -p "$kout"
-	[ "$k" = debug ] && scale=3 && budget=$((budget + 300)) && job+=(--kunit)
+# test_runs_on KERNEL NAME: the test's "# kernels: K..." line (default: all)
+# names KERNEL. Tests that need only one kernel (a daemon's behaviour, not
+# the module's) say so; the rest run on all three.
+test_runs_on() {
+	local ks
+	ks=$(sed -n 's/^# kernels: *//p' "scripts/tests/$2.sh" 2>/dev/null | head -n 1)
+	[ -z "$ks" ] || [[ " $ks " == *" $1 "* ]]
+}
+
+# tests_for KERNEL: the tests to run on KERNEL, space-separated.
+tests_for() {
+	local t r=()
 	for t in "${tests[@]}"; do
+		test_runs_on "$1" "$t" && r+=("$t")
+	done
+	echo "${r[*]}"
+}
+
+# test_cost KERNEL NAME: expected seconds, as measured (scripts/vm/durations),
+# else a third of the test's timeout.
+test_cost() {
+	local c
+	c=$(awk -v k="$1" -v t="$2" '$1 == k && $2 == t { print $3; exit }' \
+		scripts/vm/durations 2>/dev/null)
+	if [ -z "$c" ]; then
+		c=$(test_timeout "$2")
+		[ "$1" = debug ] || c=$((c / 3))
+	fi
+	echo "$c"
+}
+
+# Split the debug kernel's tests over DEBUG_SHARDS VMs: largest first, each
+# to the shard with the least so far (the first shard also runs KUnit).
+declare -A shard_tests shard_cost
+nshards=$DEBUG_SHARDS
+[ "$nshards" -ge 1 ] 2>/dev/null || nshards=1
+[ "$nshards" -gt "${#tests[@]}" ] && nshards=${#tests[@]}
+[ "$nshards" -ge 1 ] || nshards=1
+for ((i = 1; i <= nshards; i++)); do
+	shard_tests[$i]=
+	shard_cost[$i]=0
+done
+shard_cost[1]=60
+while read -r cost t; do
+	best=1
+	for ((i = 2; i <= nshards; i++)); do
+		[ "${shard_cost[$i]}" -lt "${shard_cost[$best]}" ] && best=$i
+	done
+	shard_tests[$best]+=" $t"
+	shard_cost[$best]=$((shard_cost[$best] + cost))
+done < <(for t in $(tests_for debug); do echo "$(test_cost debug "$t") $t"; done | sort -rn)
+
+# vm_run NAME KERNEL KUNIT TESTS...: boot one VM for KERNEL running TESTS
+# (and KUnit first if KUNIT=1). Writes its result lines ("PASS name",
+# "FAIL name (why)", "# note") to $out/NAME.lines, which the caller
+# replays, so that VMs can run side by side.
+vm_run() {
+	local name=$1 k=$2 kunit=$3 kout=$out/$1 scale=1 budget=120 start vm_rc t line
+	local vm_reason vm_splat vm_status running why
+	local -a job=(scripts/vm/check-job.sh) run_tests
+	shift 3
+	run_tests=("$@")
+	mkdir -p "$kout"
+	[ "$k" = debug ] && scale=3
+	[ "$kunit" = 1 ] && budget=$((budget + 300)) && job+=(--kunit)
+	for t in "${run_tests[@]}"; do
 		budget=$((budget + $(test_timeout "$t") * scale + 10))
 	done
 	start=$(date +%s)
 	scripts/vm/run.sh -q --kernel "$k" --out "$kout" --timeout "$budget" -- \
-		"${job[@]}" "${tests[@]}" 2>"$out/run-$k.stderr"
+		"${job[@]}" "${run_tests[@]}" 2>"$out/run-$name.stderr"
 	vm_rc=$?
 	# A guest that never reached its init (seen once: the debug kernel
 	# oopsing in early CPU setup under emulation, long before any module)
 	# ran nothing of ours: boot once more, keeping the first attempt's logs.
 	if [ "$vm_rc" = 2 ] && [ ! -f "$kout/booted" ]; then
-		echo "# $k: the guest did not boot ($(sed -n 's/^reason=//p' "$kout/verdict" 2>/dev/null)); booting once more, first attempt in $kout.noboot"
+		echo "# $name: the guest did not boot ($(sed -n 's/^reason=//p' "$kout/verdict" 2>/dev/null)); booting once more, first attempt in $kout.noboot"
 		rm -rf "$kout.noboot" && mv "$kout" "$kout.noboot" && mkdir -p "$kout"
 		scripts/vm/run.sh -q --kernel "$k" --out "$kout" --timeout "$budget" -- \
-			"${job[@]}" "${tests[@]}" 2>"$out/run-$k.stderr"
+			"${job[@]}" "${run_tests[@]}" 2>"$out/run-$name.stderr"
 		vm_rc=$?
 	fi
-	echo "# $k: VM ran ${#tests[@]} tests in $(($(date +%s) - start)) s (timeout $budget s, run.sh exit $vm_rc), logs in $kout"
+	echo "# $name: VM ran ${#run_tests[@]} tests in $(($(date +%s) - start)) s (timeout $budget s, run.sh exit $vm_rc), logs in $kout"
 	vm_reason=$(sed -n 's/^reason=//p' "$kout/verdict" 2>/dev/null)
 	vm_splat=$(sed -n 's/^splat=//p' "$kout/verdict" 2>/dev/null)
-	[ -n "$vm_reason" ] || vm_reason="run.sh failed: $(tail -n 1 "$out/run-$k.stderr")"
+	[ -n "$vm_reason" ] || vm_reason="run.sh failed: $(tail -n 1 "$out/run-$name.stderr")"
 
-	if [ "$k" = debug ]; then
+	if [ "$kunit" = 1 ]; then
 		if [ ! -s "$kout/kunit.log" ]; then
 			echo "FAIL debug/kunit (no KUnit output ($vm_reason))"
+		elif ! grep -q '^ok:' "$kout/kunit-taint" 2>/dev/null; then
+			echo "FAIL debug/kunit ($(cat "$kout/kunit-taint" 2>/dev/null || echo 'no taint check'))"
+		elif nm -u .build/debug/gre_ka.ko 2>/dev/null | grep -q kunit; then
+			echo "FAIL debug/kunit (gre_ka.ko references KUnit: $(nm -u .build/debug/gre_ka.ko | grep kunit | head -n 3 | paste -sd' '))"
 		elif why=$(scripts/vm/kunit-verdict.sh "$kout/kunit.log" "$kout/kunit.parsed"); then
 			echo "PASS debug/kunit"
-			echo "# debug/kunit: $why"
+			echo "# debug/kunit: $why; $(cat "$kout/kunit-taint")"
 		else
 			echo "FAIL debug/kunit ($why)"
 		fi
@@ -222,7 +337,7 @@ vm_kernel() {
 	# The test that was running if the VM died: started, no result.
 	running=$(sed -n 's/^# ---- \(t-[^ ]*\) (timeout.*/\1/p' "$kout/job.log" 2>/dev/null | tail -n 1)
 	grep -q "^$running " "$kout/results" 2>/dev/null && running=
-	for t in "${tests[@]}"; do
+	for t in "${run_tests[@]}"; do
 		line=$(grep -m1 "^$t " "$kout/results" 2>/dev/null)
 		case $line in
 		"$t PASS") echo "PASS $k/$t" ;;
@@ -238,26 +353,37 @@ vm_kernel() {
 			;;
 		esac
 	done
+	# Per-test wall times, for scripts/vm/durations.
+	sed -n 's/^# ---- \(t-[^:]*\): \([0-9]*\) s$/\1 \2/p' "$kout/job.log" 2>/dev/null |
+		sed "s/^/$k /" >"$kout/durations"
 
 	vm_status=$(sed -n 's/^status=//p' "$kout/verdict" 2>/dev/null)
 	if [ "$vm_rc" = 1 ] && [ "$vm_status" = 124 ]; then
-		echo "FAIL $k/vm ($vm_reason)"
+		echo "FAIL $name/vm-verdict ($vm_reason)"
 	elif [ "$vm_rc" = 0 ] || { [ "$vm_rc" = 1 ] && [ "$vm_splat" = no ]; }; then
-		echo "PASS $k/vm"
+		echo "PASS $name/vm-verdict"
 	else
-		echo "FAIL $k/vm ($vm_reason)"
+		echo "FAIL $name/vm-verdict ($vm_reason)"
 	fi
 	if [ -s "$kout/splat" ]; then
-		echo "# $k: the kernel's report of the first splat:"
+		echo "# $name: the kernel's report of the first splat:"
 		sed 's/^/#   /' "$kout/splat"
 	fi
 }
 
-# replay FILE: count and print the result lines vm_kernel wrote.
+# replay FILE: count and print the result lines vm_run wrote. The verdicts
+# of a kernel's VMs are folded into one <kernel>/vm result.
+declare -A vm_fail
 replay() {
-	local line name why
+	local line name why vmname
 	while IFS= read -r line; do
 		case $line in
+		"PASS "*/vm-verdict) ;;
+		"FAIL "*/vm-verdict*)
+			name=${line#FAIL }
+			vmname=${name%%/*}
+			vm_fail[${vmname%%-*}]+="${vm_fail[${vmname%%-*}]:+; }$vmname: ${name#*(}"
+			;;
 		"PASS "*) result "${line#PASS }" PASS ;;
 		"FAIL "*)
 			name=${line#FAIL }
@@ -270,44 +396,138 @@ replay() {
 	done <"$1"
 }
 
-# Module builds first; a kernel whose build failed boots no VM.
-vm_kernels=()
+# The VM jobs: "name kernel kunit cost tests...". A kernel whose module
+# build failed boots no VM.
+jobs_list=()
 for k in $KERNELS; do
-	if [[ " ${build_ok[*]} " != *" $k "* ]] && [ ! -f "$out/build-w1-$k.log" ]; then
-		build_module "$k"
-	fi
+	[ "$k" = debug ] && continue
+	# shellcheck disable=SC2207 # split on purpose
+	kt=($(tests_for "$k"))
 	if [[ " ${build_ok[*]} " != *" $k "* ]]; then
-		[ "$k" = debug ] && result debug/kunit FAIL "module build failed"
-		for t in "${tests[@]}"; do
+		for t in "${kt[@]}"; do
 			result "$k/$t" FAIL "not run: module build failed"
 		done
 		result "$k/vm" FAIL "not run: module build failed"
 		continue
 	fi
-	vm_kernels+=("$k")
+	cost=0
+	for t in "${kt[@]}"; do
+		cost=$((cost + $(test_cost "$k" "$t")))
+	done
+	jobs_list+=("$k $k 0 $cost ${kt[*]}")
+done
+want_debug=0
+[[ " $KERNELS " == *" debug "* ]] && want_debug=1
+
+running_pids=()
+declare -A pid_job
+start_job() {
+	# start_job "name kernel kunit cost tests..."
+	local -a j
+	read -r -a j <<<"$1"
+	note "${j[0]}: booting a VM for $((${#j[@]} - 4)) tests"
+	vm_run "${j[0]}" "${j[1]}" "${j[2]}" "${j[@]:4}" >"$out/${j[0]}.lines" 2>&1 &
+	running_pids+=($!)
+	pid_job[$!]=${j[0]}
+	timing "${j[0]} started"
+}
+# reap [--block]: replay the results of every VM that has finished; with
+# --block, first wait until one has.
+reap() {
+	local p alive=() name
+	[ "${1:-}" = --block ] && wait -n "${running_pids[@]}" 2>/dev/null
+	for p in "${running_pids[@]}"; do
+		if kill -0 "$p" 2>/dev/null; then
+			alive+=("$p")
+		else
+			wait "$p" 2>/dev/null
+			name=${pid_job[$p]}
+			replay "$out/$name.lines"
+			timing "$name finished"
+		fi
+	done
+	running_pids=("${alive[@]}")
+}
+# add_debug_jobs: once the debug kernel is there, its module and its VMs.
+debug_added=0
+add_debug_jobs() {
+	[ "$debug_added" = 0 ] || return 0
+	debug_added=1
+	[ "$STATIC" = 1 ] && static_checkpatch
+	[ "$want_debug" = 1 ] || return 0
+	if [ "$debug_state" != ok ]; then
+		result debug/build-w1 FAIL "no debug kernel"
+		result debug/kunit FAIL "no debug kernel"
+		for t in $(tests_for debug); do
+			result "debug/$t" FAIL "not run: no debug kernel"
+		done
+		result debug/vm FAIL "not run: no debug kernel"
+		return 0
+	fi
+	build_module debug
+	if [[ " ${build_ok[*]} " != *" debug "* ]]; then
+		result debug/kunit FAIL "module build failed"
+		for t in $(tests_for debug); do
+			result "debug/$t" FAIL "not run: module build failed"
+		done
+		result debug/vm FAIL "not run: module build failed"
+		return 0
+	fi
+	for ((i = 1; i <= nshards; i++)); do
+		# shellcheck disable=SC2206 # split on purpose
+		local -a st=(${shard_tests[$i]})
+		[ ${#st[@]} -gt 0 ] || [ "$i" = 1 ] || continue
+		jobs_list=("debug-$i debug $([ "$i" = 1 ] && echo 1 || echo 0) ${shard_cost[$i]} ${st[*]}" "${jobs_list[@]}")
+	done
+}
+
+# Longest runnable job first; the debug shards become runnable when the
+# build is done (while it runs, the stock VMs use the cores).
+while :; do
+	if [ "$debug_state" = building ] && debug_done; then
+		debug_wait
+	fi
+	[ "$debug_state" != building ] && add_debug_jobs
+	if [ ${#running_pids[@]} -lt "$CHECK_JOBS" ] && [ ${#jobs_list[@]} -gt 0 ]; then
+		best=0
+		for ((i = 1; i < ${#jobs_list[@]}; i++)); do
+			read -r _ _ _ c1 _ <<<"${jobs_list[$i]}"
+			read -r _ _ _ c0 _ <<<"${jobs_list[$best]}"
+			[ "$c1" -gt "$c0" ] && best=$i
+		done
+		start_job "${jobs_list[$best]}"
+		jobs_list=("${jobs_list[@]:0:$best}" "${jobs_list[@]:$((best + 1))}")
+		continue
+	fi
+	if [ ${#running_pids[@]} = 0 ]; then
+		if [ "$debug_state" = building ]; then
+			debug_wait
+			continue
+		fi
+		break
+	fi
+	if [ "$debug_state" = building ]; then
+		# Wake when a VM ends or the build does.
+		sleep 5
+		reap
+	else
+		reap --block
+	fi
 done
 
-# The debug kernel's VM takes longest, so it runs beside the others (each
-# VM is mostly waiting on timers); CHECK_SERIAL=1 runs one VM at a time.
-pids=()
-for k in "${vm_kernels[@]}"; do
-	if [ "$k" = debug ] && [ "${CHECK_SERIAL:-0}" != 1 ] && [ ${#vm_kernels[@]} -gt 1 ]; then
-		note "debug: VM started in the background"
-		vm_kernel debug >"$out/debug.lines" 2>&1 &
-		pids+=($!)
+# One <kernel>/vm result per kernel: all its VMs ran to the end, no splat.
+for k in $KERNELS; do
+	[ -d "$out/$k" ] || ls -d "$out/$k"-[0-9]* >/dev/null 2>&1 || continue
+	if [ -n "${vm_fail[$k]:-}" ]; then
+		result "$k/vm" FAIL "${vm_fail[$k]}"
+	else
+		result "$k/vm" PASS
 	fi
 done
-for k in "${vm_kernels[@]}"; do
-	if [ "$k" != debug ] || [ ${#pids[@]} = 0 ]; then
-		note "$k: booting a VM for ${#tests[@]} tests"
-		vm_kernel "$k" >"$out/$k.lines" 2>&1
-		replay "$out/$k.lines"
-	fi
-done
-if [ ${#pids[@]} -gt 0 ]; then
-	wait "${pids[@]}"
-	replay "$out/debug.lines"
-fi
+timing "done"
+note "wall times (s since the start):"
+sed 's/^/#   /' "$out/timing"
+cat "$out"/*/durations >"$out/durations" 2>/dev/null
 
 if [ "$failed" -gt 0 ]; then
 	note "failed:"

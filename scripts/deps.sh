@@ -10,6 +10,8 @@ packages=(
 	# building the module and the debug kernel
 	build-essential flex bison bc cpio kmod libelf-dev libssl-dev
 	xz-utils zstd git perl
+	# the gre-ka command (tools/gre-ka.c)
+	libmnl-dev
 	# make check proves that DKMS builds the module (scripts/dkms-check.sh)
 	dkms
 	# kernels to test on, their headers, and the debug kernel's source
@@ -22,6 +24,10 @@ packages=(
 	# tools used by the tests inside the guest (host root is shared)
 	python3 python3-scapy tcpdump iproute2 nftables iperf3 ethtool
 	procps iputils-ping gnuplot-nox udev
+	# the kernel's YNL tool drives the netlink family from its spec (t-41)
+	python3-yaml
+	# routing daemons for the routing tests (t-70, t-71) and make bench's frr section
+	frr bird2
 )
 
 missing=()

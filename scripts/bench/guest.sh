@@ -6,7 +6,7 @@
 # turns them into the table and the plot.
 #
 # Environment (defaults in brackets):
-#   BENCH_SECTIONS   which parts run [latency load datapath scale]
+#   BENCH_SECTIONS   which parts run [latency load datapath scale frr]
 #   BENCH_TRIALS     cut/repair trials per period [30]
 #   BENCH_CONFIGS    period_msxretries configurations [1000x3 100x3 20x3]
 #   BENCH_LOAD_SECS  the loaded run counting false downs [60]
@@ -16,6 +16,17 @@
 #                    [100 1000 10000@10000]; 10000 at 1 s saturates the
 #                    VM and takes about 20 minutes
 #   BENCH_CPU_SECS   each CPU-cost interval [30]
+#   BENCH_FRR_INTERVALS  frr: detection intervals, ms [300 50 20]; gre_ka
+#                    runs with retries m-1, bfdd with multiplier m
+#   BENCH_FRR_MULT   frr: BFD's detect multiplier m [3]
+#   BENCH_FRR_TRIALS frr: cut/repair trials per detector and interval [20]
+#   BENCH_FRR_OSPF   frr: OSPF-alone baselines, HELLOxDEAD in s, or mK
+#                    for dead-interval minimal hello-multiplier K [1x3]
+#   BENCH_FRR_LOAD_SECS  frr: each loaded run counting false downs [60]
+#   BENCH_FRR_SCALE  frr: sessions per router @ interval ms for the CPU
+#                    and packet rate comparison [100@300 1000@300]
+#   BENCH_FRR_TRACE_TRIALS  frr: traced trials per detector [5], at
+#                    BENCH_FRR_TRACE_INTERVAL ms [50]
 #
 # Topology (scripts/tests/lib.sh topo_two_routers, static neighbours): r1
 # and r2 in network namespaces joined by veth, gre1 between them. r1 sends
@@ -25,8 +36,10 @@
 . "$(dirname "$0")/../tests/lib.sh"
 # shellcheck source=scripts/tests/ka.sh
 . "$(dirname "$0")/../tests/ka.sh"
+# shellcheck source=scripts/tests/frr.sh
+. "$(dirname "$0")/../tests/frr.sh"
 
-SECTIONS=${BENCH_SECTIONS:-latency load datapath scale}
+SECTIONS=${BENCH_SECTIONS:-latency load datapath scale frr}
 TRIALS=${BENCH_TRIALS:-30}
 CONFIGS=${BENCH_CONFIGS:-1000x3 100x3 20x3}
 LOAD_SECS=${BENCH_LOAD_SECS:-60}
@@ -34,6 +47,14 @@ DP_SECS=${BENCH_DP_SECS:-10}
 DP_ROUNDS=${BENCH_DP_ROUNDS:-4}
 SCALE=${BENCH_SCALE:-100 1000 10000@10000}
 CPU_SECS=${BENCH_CPU_SECS:-30}
+FRR_INTERVALS=${BENCH_FRR_INTERVALS:-300 50 20}
+FRR_MULT=${BENCH_FRR_MULT:-3}
+FRR_TRIALS=${BENCH_FRR_TRIALS:-20}
+FRR_OSPF=${BENCH_FRR_OSPF:-1x3}
+FRR_LOAD_SECS=${BENCH_FRR_LOAD_SECS:-60}
+FRR_SCALE=${BENCH_FRR_SCALE:-100@300 1000@300}
+FRR_TRACE_TRIALS=${BENCH_FRR_TRACE_TRIALS:-5}
+FRR_TRACE_INTERVAL=${BENCH_FRR_TRACE_INTERVAL:-50}
 BENCH=$(cd "$(dirname "$0")" && pwd)
 RES=$GRE_KA_OUT/bench
 mkdir -p "$RES" || exit 1
@@ -195,6 +216,134 @@ if section scale; then
 		python3 "$BENCH/scale.py" --n "$n" --period-ms "$p" --cpu-secs "$CPU_SECS" \
 			--ko "$GRE_KA_KO" --out "$RES/scale-$n-$p.json" || fail "scale $e"
 	done
+fi
+
+# --- 4. Routing daemons: gre_ka vs FRR's bfdd vs OSPF alone ----------------------
+# r1 and r2 as above, gre1 in OSPF (cost 10, hello 1 s, dead 10 s) with a
+# backup link eth1 (cost 100) and 192.0.2.0/24 behind r2; zebra, ospfd
+# and bfdd in each (scripts/tests/frr.sh). scripts/bench/frr.py does the
+# measuring; see Documentation/bench.rst.
+frr_ospf_conf() {
+	# frr_ospf_conf NS ROUTER_ID
+	frr_conf "$1" ospfd <<EOF
+hostname $1
+log file $FRR_LOG/$1-ospfd.log
+interface gre1
+ ip ospf area 0
+ ip ospf network point-to-point
+ ip ospf cost 10
+ ip ospf hello-interval 1
+ ip ospf dead-interval 10
+interface eth1
+ ip ospf area 0
+ ip ospf network point-to-point
+ ip ospf cost 100
+ ip ospf hello-interval 1
+ ip ospf dead-interval 10
+interface lan0
+ ip ospf area 0
+ ip ospf passive
+router ospf
+ ospf router-id $2
+EOF
+}
+
+frr_bfd_conf() {
+	local i
+	{
+		echo "hostname $1"
+		echo "log file $FRR_LOG/$1-bfdd.log"
+		echo "bfd"
+		for i in $FRR_INTERVALS $FRR_TRACE_INTERVAL; do
+			echo " profile p$i"
+			echo "  receive-interval $i"
+			echo "  transmit-interval $i"
+			echo "  detect-multiplier $FRR_MULT"
+			echo " exit"
+		done
+	} | frr_conf "$1" bfdd
+}
+
+frr_setup() {
+	setup_routers && ka_sys r1 && ka_sys r2 &&
+		ip -n r1 link set gre1 multicast on && ip -n r2 link set gre1 multicast on &&
+		veth_pair r1 eth1 203.0.113.1/24 r2 eth1 203.0.113.2/24 &&
+		ip -n r2 link add lan0 type dummy && ip -n r2 addr add 192.0.2.1/24 dev lan0 &&
+		ip -n r2 link set lan0 up || return 1
+	load_module || return 1
+	local ns
+	for ns in r1 r2; do
+		echo "hostname $ns" | frr_conf "$ns" zebra && frr_start "$ns" zebra &&
+			frr_bfd_conf "$ns" && frr_start "$ns" bfdd || return 1
+	done
+	frr_ospf_conf r1 10.0.0.1 && frr_ospf_conf r2 10.0.0.2 &&
+		frr_start r1 ospfd && frr_start r2 ospfd &&
+		wait_for 60 "OSPF Full on both links" ospf_full r1 2 &&
+		wait_for 30 "192.0.2.0/24 on gre1" route_on r1 192.0.2.0/24 gre1
+}
+
+# frr_py ARGS...: scripts/bench/frr.py in r1's namespace.
+frr_py() {
+	ip netns exec r1 python3 "$BENCH/frr.py" "$@"
+}
+
+if section frr; then
+	say "frr: setting up r1 and r2 with zebra, ospfd and bfdd"
+	if ! frr_setup; then
+		fail "frr: setup failed"
+	else
+		m1=$((FRR_MULT - 1))
+		for i in $FRR_INTERVALS; do
+			say "frr: failover, gre_ka ${i}x$m1 and bfdd ${i}x$FRR_MULT, $FRR_TRIALS trials each"
+			frr_py failover --mode gre_ka --interval "$i" --mult "$FRR_MULT" \
+				--trials "$FRR_TRIALS" --out "$RES/frr-failover-gre_ka-$i.json" ||
+				fail "frr: failover gre_ka $i"
+			frr_py failover --mode bfd --interval "$i" --mult "$FRR_MULT" \
+				--trials "$FRR_TRIALS" --out "$RES/frr-failover-bfd-$i.json" ||
+				fail "frr: failover bfd $i"
+		done
+		for o in $FRR_OSPF; do
+			say "frr: failover, OSPF alone ($o), $FRR_TRIALS trials"
+			case $o in
+			m*) args=(--hello "${o#m}" --dead 0) ;;
+			*) args=(--hello "${o%x*}" --dead "${o#*x}") ;;
+			esac
+			frr_py failover --mode ospf "${args[@]}" --trials "$FRR_TRIALS" \
+				--out "$RES/frr-failover-ospf-$o.json" || fail "frr: failover ospf $o"
+		done
+		if [ "$FRR_TRACE_TRIALS" -gt 0 ]; then
+			say "frr: traced failover at $FRR_TRACE_INTERVAL ms, $FRR_TRACE_TRIALS trials each"
+			frr_py failover --mode gre_ka --interval "$FRR_TRACE_INTERVAL" \
+				--mult "$FRR_MULT" --trials "$FRR_TRACE_TRIALS" --trace \
+				--out "$RES/frr-trace-gre_ka-$FRR_TRACE_INTERVAL.json" ||
+				fail "frr: traced gre_ka"
+			frr_py failover --mode bfd --interval "$FRR_TRACE_INTERVAL" \
+				--mult "$FRR_MULT" --trials "$FRR_TRACE_TRIALS" --trace \
+				--logdir "$FRR_LOG" --out "$RES/frr-trace-bfd-$FRR_TRACE_INTERVAL.json" ||
+				fail "frr: traced bfd"
+		fi
+		for m in gre_ka bfd; do
+			say "frr: false downs, $m at $FRR_INTERVALS ms, ${FRR_LOAD_SECS} s under load"
+			frr_py load --mode "$m" --intervals "$FRR_INTERVALS" --mult "$FRR_MULT" \
+				--secs "$FRR_LOAD_SECS" --out "$RES/frr-load-$m.json" ||
+				fail "frr: load $m"
+		done
+	fi
+	frr_stop
+	_ka_cleanup
+	trap _ka_cleanup EXIT
+	_GK_MODULE_LOADED=0
+	_GK_NETNS=()
+	_GK_PIDS=()
+	module_loaded || load_module || fail "frr: insmod for scale"
+	for e in $FRR_SCALE; do
+		say "frr: scale, ${e%@*} sessions per router at ${e#*@} ms"
+		python3 "$BENCH/frr.py" scale --n "${e%@*}" --interval "${e#*@}" \
+			--mult "$FRR_MULT" --cpu-secs "$CPU_SECS" \
+			--out "$RES/frr-scale-${e%@*}-${e#*@}.json" || fail "frr: scale $e"
+	done
+	module_loaded && rmmod gre_ka
+	cp "$FRR_LOG"/*.log "$RES/" 2>/dev/null
 fi
 
 say "done"

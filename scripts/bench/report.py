@@ -14,6 +14,8 @@ import statistics
 import subprocess
 import sys
 
+import frr_report
+
 
 def load(path):
 	with open(path) as f:
@@ -153,12 +155,15 @@ def main():
 			    f'on {" ".join(f"{x:.0f}" for x in on)}; ratio of medians {ratio:.3f}')
 		out('')
 
+	frr_report.report(d, res, out)
+
 	with open(f'{d}/results.json', 'w') as f:
 		json.dump(res, f, indent=1)
 	with open(f'{d}/table.txt', 'w') as f:
 		f.write('\n'.join(lines) + '\n')
 	print('\n'.join(lines))
 	plot(d, lat, sc)
+	frr_report.plot(d, res)
 
 
 def plot(d, lat, sc):

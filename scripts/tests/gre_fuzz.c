@@ -6,7 +6,7 @@
  * Built by the VM tests at run time (scripts/tests/t-30-fuzz.sh).
  *
  *   gre_fuzz --iface IF --dst-mac MAC --src PEER --dst TUNNEL_LOCAL
- *            --mode reply|reflect|outer --count N --seed S
+ *            --mode reply|reflect|forged|outer --count N --seed S
  *            [--key K] [--csum]
  *
  * Every packet goes from SRC (the tunnel's remote) to DST (the tunnel's
@@ -23,6 +23,10 @@
  *          to SRC) or with one or more defects (TTL, checksum, version,
  *          IHL, options, length, fragments, GRE flags/version/protocol,
  *          addresses, size).
+ * forged:  only well-formed replies carrying a forged trailer (our magic,
+ *          a plausible sequence number and send time, a random MAC): the
+ *          costliest packet to refuse, as fast as the socket takes them
+ *          (a flood; t-32-flood.sh).
  * outer:   garbage at the outer level: truncated and random IPv4 headers,
  *          bad checksums and lengths, fragments, random options, random
  *          GRE headers, zero-length and oversize frames.
@@ -262,6 +266,23 @@ built:
 	return ihl * 4 + ghl + plen;
 }
 
+/* A well-formed reply with a forged trailer: MAC verification must fail. */
+static size_t gen_forged(uint8_t *ip)
+{
+	uint8_t *gre = ip + 20, *pl;
+	int ghl;
+
+	ghl = gre_build(gre, tunnel_flags(), 0, cfg.key);
+	pl = gre + ghl;
+	rnd_bytes(pl, 24);
+	put32(pl, MAGIC);
+	put32(pl + 4, rnd(1000));
+	if (tunnel_flags() & GF_CSUM)
+		gre_csum(gre, ghl + 24);
+	outer(ip, 5, ghl + 24);
+	return 20 + ghl + 24;
+}
+
 /* --- reflect path --------------------------------------------------------- */
 
 /*
@@ -273,13 +294,14 @@ static int peer_valid(const uint8_t *p, size_t len)
 	unsigned int ihl, tot, hl;
 	uint16_t flags;
 
-	if (len < 20 || p[9] != 47 || len > 256)
+	if (len < 20 || p[9] != 47)
 		return 0;
 	ihl = p[0] & 15;
 	if (p[0] >> 4 != 4 || ihl != 5)
 		return 0;
+	/* Its own length counts: bytes beyond it are the frame's padding. */
 	tot = get16(p + 2);
-	if (tot < 24 || tot > len)
+	if (tot < 24 || tot > len || tot > 256)
 		return 0;
 	if (csum16(p, 20))
 		return 0;
@@ -292,9 +314,12 @@ static int peer_valid(const uint8_t *p, size_t len)
 	     (flags & GF_SEQ ? 4 : 0);
 	if (hl > tot)
 		return 0;
-	/* From the tunnel's local address to its remote. */
-	return get16(p + 16) == cfg.src >> 16 && get16(p + 18) == (uint16_t)cfg.src &&
-	       get16(p + 12) == cfg.dst >> 16 && get16(p + 14) == (uint16_t)cfg.dst;
+	/*
+	 * From the tunnel's local address; to any destination, since the
+	 * answer goes to the tunnel's remote whatever the inner header says
+	 * (a peer behind NAT puts its private address there).
+	 */
+	return get16(p + 12) == cfg.dst >> 16 && get16(p + 14) == (uint16_t)cfg.dst;
 }
 
 static size_t gen_reflect(uint8_t *ip, int *valid, int *ttl_ok)
@@ -458,7 +483,7 @@ static size_t gen_outer(uint8_t *ip)
 static void usage(void)
 {
 	fprintf(stderr, "usage: gre_fuzz --iface IF --dst-mac MAC --src A --dst B "
-		"--mode reply|reflect|outer --count N --seed S [--key K] [--csum]\n");
+		"--mode reply|reflect|forged|outer --count N --seed S [--key K] [--csum]\n");
 	exit(2);
 }
 
@@ -511,7 +536,7 @@ int main(int argc, char **argv)
 		   &m[4], &m[5]) != 6)
 		usage();
 	if (strcmp(mode, "reply") && strcmp(mode, "reflect") &&
-	    strcmp(mode, "outer"))
+	    strcmp(mode, "forged") && strcmp(mode, "outer"))
 		usage();
 	rng_state = seed * 0x9E3779B97F4A7C15ULL + 1;
 
@@ -542,7 +567,10 @@ int main(int argc, char **argv)
 		size_t len;
 		int w = 0, v = 0, t = 0;
 
-		if (mode[0] == 'r' && mode[2] == 'p')
+		if (mode[0] == 'f') {
+			len = gen_forged(frame + 14);
+			w = 1;
+		} else if (mode[0] == 'r' && mode[2] == 'p')
 			len = gen_reply(frame + 14, &w);
 		else if (mode[0] == 'r')
 			len = gen_reflect(frame + 14, &v, &t);

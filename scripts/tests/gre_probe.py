@@ -87,6 +87,8 @@ def main():
     ap.add_argument("--wait", type=float, default=1.5)
     ap.add_argument("--fast", action="store_true",
                     help="send from a raw socket in a tight loop")
+    ap.add_argument("--interval", type=float, default=0,
+                    help="seconds between keepalives (a peer's period)")
     ap.add_argument("variants", nargs="+")
     a = ap.parse_args()
 
@@ -114,11 +116,13 @@ def main():
         sn.start()
         ready.wait(5)
         t0 = time.monotonic()
-        if a.fast:
+        if a.fast or a.interval:
             raw = bytes(outer)
             with socket.socket(socket.AF_INET, socket.SOCK_RAW,
                                socket.IPPROTO_RAW) as s:
-                for _ in range(a.count):
+                for i in range(a.count):
+                    if i and a.interval:
+                        time.sleep(a.interval)
                     s.sendto(raw, (a.dst, 0))
         else:
             send(outer, count=a.count)

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Forge, capture and replay GRE keepalive replies (protocol type 0).
 
-  forge   --src PEER --dst US --count N [--magic]
+  forge   --src PEER --dst US --count N [--magic] [--len BYTES]
           send N replies PEER->US with random 24-byte trailers; --magic
           starts them with the gre_ka magic so that the MAC is what fails
   capture --iface IF --src PEER --dst US --out FILE [--timeout S]
@@ -55,13 +55,15 @@ def main():
     ap.add_argument("--file")
     ap.add_argument("--count", type=int, default=1)
     ap.add_argument("--magic", action="store_true")
+    ap.add_argument("--len", type=int, default=24,
+                    help="forge: payload bytes after the GRE header")
     ap.add_argument("--timeout", type=float, default=15)
     a = ap.parse_args()
 
     if a.cmd == "forge":
         pkts = []
         for _ in range(a.count):
-            body = os.urandom(24)
+            body = os.urandom(a.len)
             if a.magic:
                 body = struct.pack("!I", MAGIC) + body[4:]
             pkts.append(reply_packet(a.src, a.dst, body))

@@ -62,3 +62,12 @@ static_neigh6() {
 make_stock_reflector6() {
 	ns_exec "$1" sysctl -qw net.ipv6.conf.all.forwarding=1
 }
+
+# ul6_setup: IPv6 underlay addresses on the eth0 pair of topo_two_routers
+# (dual stack), usable.
+ul6_setup() {
+	ip -n r1 addr add "$R1_UL6/64" dev eth0 nodad &&
+		ip -n r2 addr add "$R2_UL6/64" dev eth0 nodad &&
+		wait_for 5 "r1 underlay address" ul6_ready r1 "$R1_UL6" &&
+		wait_for 5 "r2 underlay address" ul6_ready r2 "$R2_UL6"
+}

@@ -138,6 +138,16 @@ actual:   '$3'"
 	fi
 }
 
+# text_has TEXT ERE: some line of TEXT matches ERE. For use inside check,
+# which runs its command with stdin from /dev/null (so a here-string given
+# to check would never reach it).
+text_has() {
+	grep -qE -- "$2" <<<"$1" || {
+		echo "no line matching: $2"
+		return 1
+	}
+}
+
 # wait_for TIMEOUT_SECS DESCRIPTION CMD [ARGS...]: run CMD every 0.1 s until
 # it succeeds (returns 0) or TIMEOUT_SECS pass (prints why, returns 1).
 # Use it for conditions that become true asynchronously, inside check:
@@ -278,6 +288,23 @@ module_loaded() {
 	[ -d /sys/module/gre_ka ]
 }
 
+# --- Other users ------------------------------------------------------------
+
+# world_copy FILE...: copy FILEs into a fresh directory under /tmp that
+# every user can read, and print the directory. The checkout may live where
+# only root can look (a mode-0700 home or temporary directory): anything a
+# test runs as another user, or from inside a user namespace, must come
+# from such a copy, never from the checkout itself.
+world_copy() {
+	local d f
+	d=$(mktemp -d /tmp/gre_ka-world.XXXXXX) || return 1
+	chmod 0755 "$d" || return 1
+	for f in "$@"; do
+		install -m 0755 "$f" "$d/" || return 1
+	done
+	echo "$d"
+}
+
 # --- Background processes and cleanup ---------------------------------------
 
 # bg_register PID: kill PID at exit (tcpdump, iperf3, ...).
@@ -300,6 +327,7 @@ cleanup() {
 		ip netns del "$ns" 2>/dev/null
 	done
 	_GK_NETNS=()
+	rm -rf /tmp/gre_ka-world.*
 	if [ "$_GK_MODULE_LOADED" = 1 ] && module_loaded; then
 		rmmod gre_ka 2>/dev/null || echo "# cleanup: rmmod gre_ka failed"
 	fi

@@ -8,7 +8,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ka.sh"
 
-KA=/sys/class/net/gre1/keepalive
 
 # write_err NS DEV FILE VALUE: the error text of a write (bash says
 # "...: write error: <strerror>"), or "ok".
@@ -35,20 +34,37 @@ bad_write() {
 
 check "two routers" topo_two_routers
 check "module loads" load_module
+# r1's own sysfs (ka.sh), read without a mount namespace per file:
+# ip netns exec costs one, which under the debug kernel is most of a run.
+check "r1's sysfs" ka_sys r1
+KA=$_KA_SYS_ROOT/r1/class/net/gre1/keepalive
 
-for f in enabled period_ms retries up_count reflect auth; do
-	check_eq "$f is rw" "-rw-r--r--" "$(ns_exec r1 stat -c %A $KA/$f)"
+for f in enabled period_ms retries up_count reflect auth passive; do
+	check_eq "$f is rw" "-rw-r--r--" "$(stat -c %A $KA/$f)"
 done
-for f in state counter last_change_ms; do
-	check_eq "$f is ro" "-r--r--r--" "$(ns_exec r1 stat -c %A $KA/$f)"
+for f in state counter up_needed last_change_ms peer_period_ms; do
+	check_eq "$f is ro" "-r--r--r--" "$(stat -c %A $KA/$f)"
 done
 for f in tx rx rx_invalid reflected reflect_dropped down_transitions \
-	up_transitions rtt_last_us rtt_min_us rtt_avg_us rtt_max_us; do
+	up_transitions rtt_last_us rtt_min_us rtt_avg_us rtt_max_us rx_requests; do
 	check_eq "statistics/$f is ro" "-r--r--r--" \
-		"$(ns_exec r1 stat -c %A $KA/statistics/$f)"
+		"$(stat -c %A $KA/statistics/$f)"
 done
-check_eq "defaults" "0 10000 3 1 1 1 disabled 0" \
-	"$(for f in enabled period_ms retries up_count reflect auth state counter; do ka_get r1 gre1 $f; done | paste -sd' ')"
+# Why a keepalive was not answered or a reply not accepted: one counter
+# per reason (the names of enum gre_ka_reason).
+REASONS="reply_short reply_foreign reply_bad_mac reply_stale reply_future
+	reply_replay request_malformed request_fragment request_options
+	request_bad_gre request_address request_too_big request_ttl
+	request_rate_limit request_no_route request_loop request_nomem
+	request_replay request_huawei_probe request_reflect_off"
+for f in $REASONS; do
+	check_eq "refused/$f is ro and 0" "-r--r--r-- 0" \
+		"$(stat -c %A $KA/refused/$f) $(ka_get r1 gre1 refused/$f)"
+done
+check_eq "no other file in refused/" "$(echo $REASONS | tr ' ' '\n' | sort | paste -sd' ')" \
+	"$(ls $KA/refused | sort | paste -sd' ')"
+check_eq "defaults" "0 10000 3 1 1 1 0 disabled 0 0" \
+	"$(for f in enabled period_ms retries up_count reflect auth passive state counter peer_period_ms; do ka_get r1 gre1 $f; done | paste -sd' ')"
 
 bad_write period_ms 9 "Numerical result out of range"
 bad_write period_ms 32767001 "Numerical result out of range"
@@ -61,6 +77,7 @@ bad_write up_count 256 "Numerical result out of range"
 bad_write enabled 2 "Numerical result out of range"
 bad_write reflect 2 "Numerical result out of range"
 bad_write auth yes "Invalid argument"
+bad_write passive 2 "Numerical result out of range"
 
 check "period_ms=10 accepted" ka_set r1 gre1 period_ms 10
 check "period_ms=32767000 accepted" ka_set r1 gre1 period_ms 32767000
@@ -71,6 +88,7 @@ check_eq "values read back" "32767000 255 255" \
 check_fail "state is read-only" ka_set r1 gre1 state up
 check_fail "counter is read-only" ka_set r1 gre1 counter 0
 check_fail "statistics are read-only" ka_set r1 gre1 statistics/tx 0
+check_fail "refused/ is read-only" ka_set r1 gre1 refused/request_ttl 0
 
 # Unsupported tunnels.
 check "tunnel without a remote" ip -n r1 link add gre7 type gre local "$R1_UL"
@@ -80,6 +98,8 @@ for t in gre7 gre8 gre9; do
 	check_eq "$t: enabling fails" "Operation not supported" \
 		"$(write_err r1 $t enabled 1)"
 	check_eq "$t: stays disabled" disabled "$(ka_get r1 $t state)"
+	check_eq "$t: passive fails too" "Operation not supported" \
+		"$(write_err r1 $t passive 1)"
 done
 check "reason logged: no remote" sh -c 'dmesg | grep -q "gre7: keepalive: cannot enable: the tunnel has no remote address"'
 check "reason logged: collect_md" sh -c 'dmesg | grep -q "gre8: keepalive: cannot enable: collect_md"'

@@ -65,7 +65,9 @@ check_eq "not when the source is not local to the underlay" 0 \
 	"$(field "$(grep '"wrong-src"' <<<"$out")" reflected)"
 check_eq "counted on gre5" 1 "$(ka_stat r2 gre5 reflected)"
 
-BAD="bad-ipcsum options frag offset grever pt-ip routing truncated wrong-dst wrong-src huge"
+# (An inner destination other than our remote is answered, towards the
+# remote: a peer behind NAT builds them so; see t-22-interop.)
+BAD="bad-ipcsum options frag offset grever pt-ip routing truncated wrong-src huge"
 before=$(ka_stat r2 gre1 reflected)
 out=$(ns_exec r1 $PROBE --wait 0.7 $BAD 2>&1)
 diag "$out"

@@ -48,11 +48,15 @@ for v in cisco openbsd mikrotik key csum; do
 	check_eq "$v keepalive reflected once" 1 "$(field "$line" reflected)"
 	check_eq "$v reflection has hop limit 254" 254 "$(field "$line" hlim)"
 done
+# (wrong-dst is answered, to the remote rather than the address it names:
+# the probe, which looks for the packet as sent, sees no reflection; t-22
+# checks where such answers go.)
 for v in hbh frag grever pt-ip wrong-dst wrong-src huge hlim1; do
 	line=$(grep "\"$v\"" <<<"$out")
-	check_eq "$v not reflected" 0 "$(field "$line" reflected)"
+	check_eq "$v not reflected as sent" 0 "$(field "$line" reflected)"
 done
-check_eq "r2 counted exactly five reflections on gre6" 5 "$(ka_stat r2 gre6 reflected)"
+check_eq "r2 counted five reflections and the rewritten wrong-dst" 6 \
+	"$(ka_stat r2 gre6 reflected)"
 check_eq "hop limit 1 counted as dropped" $((dropped + 1)) "$(ka_stat r2 gre6 reflect_dropped)"
 
 # Replies shorter than ip_gre's 12-byte GRE minimum reach ip6gre tunnels.

@@ -105,4 +105,10 @@ if [ -f "$fuzz_src" ] && [ ! "$fuzz_bin" -nt "$fuzz_src" ]; then
 		exit 1
 	}
 fi
+# The gre-ka command (make tools), for the same reason: the VMs run the
+# host's binary from .build/tools/gre-ka.
+make -s --no-print-directory -C "$GRE_KA_REPO" tools >&2 || {
+	echo "build ($kernel): building the gre-ka command failed (libmnl-dev: scripts/deps.sh)" >&2
+	exit 1
+}
 echo "$bdir/gre_ka.ko"

@@ -121,7 +121,11 @@ chmod +x "$out/job.sh"
 margin=$([ "$kernel" = debug ] && echo 90 || echo 20)
 guest_timeout=$((timeout > margin + 10 ? timeout - margin : 10))
 
-cmdline="console=ttyS0 printk.time=1 log_buf_len=4M panic=-1 panic_on_warn=1"
+# loglevel=5: warnings and worse on the (emulated, slow) serial console,
+# everything in the kernel log (saved to dmesg). The module logs a line per
+# line-protocol change; with many tunnels flapping, printing them byte by
+# byte on the emulated UART stalled the debug kernel for minutes.
+cmdline="console=ttyS0 loglevel=5 printk.time=1 log_buf_len=4M panic=-1 panic_on_warn=1"
 cmdline+=" oops=panic reboot=t mitigations=off"
 [ "$kernel" = debug ] && cmdline+=" kmemleak=on pci=noacpi"
 [ -n "$append" ] && cmdline+=" $append"

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gre_ka netlink messages: one tunnel's settings, state and statistics,
+ * as GET replies carry them and as the "events" multicast group announces
+ * them when the line protocol or a setting changes. Calls only the kernel:
+ * gre_ka_netlink.c, which owns the family, hands it over at init.
+ *
+ * Events of the line protocol are built from the snapshot gre_ka_line.c
+ * took under the tunnel's lock at the transition itself, so each carries
+ * the state and counters of its own moment, in order; they are sent only
+ * when somebody listens, with GFP_ATOMIC (the timer and the ingress hook
+ * run in softirq context).
+ */
+
+#include <linux/rcupdate.h>
+#include <linux/rtnetlink.h>
+#include <net/genetlink.h>
+#include <net/netlink.h>
+
+#include "gre_ka.h"
+#include "uapi/gre_ka.h"
+
+static const struct genl_family *gre_ka_family;
+
+void gre_ka_event_init(const struct genl_family *family)
+{
+	WRITE_ONCE(gre_ka_family, family);
+}
+
+void gre_ka_event_exit(void)
+{
+	WRITE_ONCE(gre_ka_family, NULL);
+}
+
+static u8 gre_ka_state_val(const struct gre_ka_info *info)
+{
+	if (!info->conf.enabled && !info->conf.passive)
+		return GRE_KA_STATE_DISABLED;
+	return info->down ? GRE_KA_STATE_DOWN : GRE_KA_STATE_UP;
+}
+
+static int gre_ka_fill_stats(struct sk_buff *skb, const struct gre_ka_info *info)
+{
+	const struct gre_ka_stats *st = &info->stats;
+	const struct gre_ka_rtt *rtt = &info->rtt;
+	struct nlattr *nest;
+	int r;
+
+	nest = nla_nest_start(skb, GRE_KA_A_RTT);
+	if (!nest ||
+	    nla_put_u64_64bit(skb, GRE_KA_A_RTT_LAST, div_u64(rtt->last, NSEC_PER_USEC), 0) ||
+	    nla_put_u64_64bit(skb, GRE_KA_A_RTT_MIN, div_u64(rtt->min, NSEC_PER_USEC), 0) ||
+	    nla_put_u64_64bit(skb, GRE_KA_A_RTT_AVG, div_u64(rtt->avg, NSEC_PER_USEC), 0) ||
+	    nla_put_u64_64bit(skb, GRE_KA_A_RTT_MAX, div_u64(rtt->max, NSEC_PER_USEC), 0))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+
+	nest = nla_nest_start(skb, GRE_KA_A_STATS);
+	if (!nest ||
+	    nla_put_u64_64bit(skb, GRE_KA_A_STATS_TX, st->tx, 0) ||
+	    nla_put_u64_64bit(skb, GRE_KA_A_STATS_RX, st->rx, 0) ||
+	    nla_put_u64_64bit(skb, GRE_KA_A_STATS_RX_INVALID, st->rx_invalid, 0) ||
+	    nla_put_u64_64bit(skb, GRE_KA_A_STATS_REFLECTED, st->reflected, 0) ||
+	    nla_put_u64_64bit(skb, GRE_KA_A_STATS_REFLECT_DROPPED,
+			      st->reflect_dropped, 0) ||
+	    nla_put_u64_64bit(skb, GRE_KA_A_STATS_DOWN_TRANSITIONS,
+			      st->down_transitions, 0) ||
+	    nla_put_u64_64bit(skb, GRE_KA_A_STATS_UP_TRANSITIONS,
+			      st->up_transitions, 0) ||
+	    nla_put_u64_64bit(skb, GRE_KA_A_STATS_RX_REQUESTS, st->rx_requests, 0))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+
+	nest = nla_nest_start(skb, GRE_KA_A_REFUSED);
+	if (!nest)
+		return -EMSGSIZE;
+	for (r = GRE_KA_R_FIRST; r < GRE_KA_R_MAX; r++)
+		if (nla_put_u64_64bit(skb, r, st->refused[r], 0))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* One tunnel as a message; under RTNL or rcu_read_lock(). */
+int gre_ka_event_fill(struct sk_buff *skb, const struct gre_ka_tunnel *ka,
+		      const struct gre_ka_info *info, u32 portid, u32 seq,
+		      int flags, u8 cmd)
+{
+	const struct genl_family *family = READ_ONCE(gre_ka_family);
+	const struct gre_ka_params *p;
+	void *hdr;
+
+	if (!family)
+		return -ENODEV;
+	hdr = genlmsg_put(skb, portid, seq, family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	p = rcu_dereference_rtnl(ka->params);
+	if (nla_put_u32(skb, GRE_KA_A_IFINDEX, ka->dev->ifindex) ||
+	    nla_put_string(skb, GRE_KA_A_IFNAME, ka->dev->name) ||
+	    nla_put_string(skb, GRE_KA_A_KIND,
+			   ka->ops->family == AF_INET6 ? "ip6gre" : "gre") ||
+	    nla_put_u8(skb, GRE_KA_A_ENABLED, info->conf.enabled) ||
+	    nla_put_u32(skb, GRE_KA_A_PERIOD_MS, info->conf.period_ms) ||
+	    nla_put_u32(skb, GRE_KA_A_RETRIES, info->conf.retries) ||
+	    nla_put_u32(skb, GRE_KA_A_UP_COUNT, info->conf.up_count) ||
+	    nla_put_u8(skb, GRE_KA_A_REFLECT, info->conf.reflect) ||
+	    nla_put_u8(skb, GRE_KA_A_AUTH, info->conf.auth) ||
+	    nla_put_u8(skb, GRE_KA_A_PASSIVE, info->conf.passive) ||
+	    nla_put_u8(skb, GRE_KA_A_STATE, gre_ka_state_val(info)) ||
+	    nla_put_u8(skb, GRE_KA_A_CARRIER, netif_carrier_ok(ka->dev)) ||
+	    nla_put_u32(skb, GRE_KA_A_COUNTER, info->counter) ||
+	    nla_put_u32(skb, GRE_KA_A_UP_NEEDED, info->up_needed) ||
+	    nla_put_u64_64bit(skb, GRE_KA_A_LAST_CHANGE_MS, info->last_change_ms,
+			      GRE_KA_A_PAD) ||
+	    nla_put_u8(skb, GRE_KA_A_CAUSE, info->cause) ||
+	    nla_put_u32(skb, GRE_KA_A_PEER_PERIOD_MS, info->peer_period_ms) ||
+	    (p->why && nla_put_string(skb, GRE_KA_A_UNSUPPORTED, p->why)) ||
+	    gre_ka_fill_stats(skb, info)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* Is anybody listening to the tunnel's netns's events? Any context. */
+bool gre_ka_event_wanted(const struct gre_ka_tunnel *ka)
+{
+	const struct genl_family *family = READ_ONCE(gre_ka_family);
+
+	return family && genl_has_listeners(family, dev_net(ka->dev), 0);
+}
+
+static void gre_ka_event_send(const struct gre_ka_tunnel *ka,
+			      const struct gre_ka_info *info, u8 cmd, gfp_t gfp)
+{
+	const struct genl_family *family = READ_ONCE(gre_ka_family);
+	struct sk_buff *skb;
+
+	if (!family)
+		return;
+	skb = genlmsg_new(NLMSG_GOODSIZE, gfp);
+	if (!skb)
+		return;
+	rcu_read_lock();
+	if (gre_ka_event_fill(skb, ka, info, 0, 0, 0, cmd)) {
+		rcu_read_unlock();
+		nlmsg_free(skb);
+		return;
+	}
+	rcu_read_unlock();
+	genlmsg_multicast_netns(family, dev_net(ka->dev), skb, 0, 0, gfp);
+}
+
+/* The line protocol changed; info was taken at the transition. */
+void gre_ka_event_state(const struct gre_ka_tunnel *ka,
+			const struct gre_ka_info *info)
+{
+	gre_ka_event_send(ka, info, GRE_KA_CMD_STATE_NTF, GFP_ATOMIC);
+}
+
+/* A setting changed (process context, RTNL). */
+void gre_ka_event_conf(const struct gre_ka_tunnel *ka,
+		       const struct gre_ka_info *info)
+{
+	gre_ka_event_send(ka, info, GRE_KA_CMD_CONF_NTF, GFP_KERNEL);
+}

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gre_ka for IPv4: ip_gre tunnels (the underlay side) and IPv4 requests
+ * (the inner side, on any tunnel). Calls only the core and the kernel.
+ *
+ * Keepalives are handed straight to ip_gre's own ndo_start_xmit (ip
+ * tunnels are lockless, LLTX): that works with the carrier off, and gives
+ * us its key, checksum, TTL, TOS, link, fwmark and encap handling, for
+ * tunnels in any netns.
+ */
+
+#include <linux/if_ether.h>
+#include <linux/inetdevice.h>
+#include <linux/ip.h>
+#include <linux/netdevice.h>
+#include <net/ip.h>
+#include <net/ip_tunnels.h>
+#include <net/l3mdev.h>
+#include <net/route.h>
+
+#include "gre_ka.h"
+#include "gre_ka_compat.h"
+
+/* Point-to-point ip_gre devices; not gretap, erspan, ... */
+static bool gre_ka_ip4_is_tunnel(const struct net_device *dev)
+{
+	return dev->rtnl_link_ops && !strcmp(dev->rtnl_link_ops->kind, "gre");
+}
+
+static void gre_ka_ip4_params_read(struct net_device *dev,
+				   struct gre_ka_tnl *t)
+{
+	struct ip_tunnel *tn = netdev_priv(dev);
+
+	ASSERT_RTNL();
+	t->family = AF_INET;
+	t->net = tn->net;
+	t->local.ip = tn->parms.iph.saddr;
+	t->remote.ip = tn->parms.iph.daddr;
+	t->link = tn->parms.link;
+	t->fwmark = tn->fwmark;
+	t->i_key_set = gre_ka_tnl_flag(tn->parms.i_flags, KEY);
+	t->i_key = t->i_key_set ? tn->parms.i_key : 0;
+	t->i_csum = gre_ka_tnl_flag(tn->parms.i_flags, CSUM);
+	t->o_key_set = gre_ka_tnl_flag(tn->parms.o_flags, KEY);
+	t->o_key = t->o_key_set ? tn->parms.o_key : 0;
+	t->o_csum = gre_ka_tnl_flag(tn->parms.o_flags, CSUM);
+	t->o_seq = gre_ka_tnl_flag(tn->parms.o_flags, SEQ);
+	t->collect_md = tn->collect_md;
+	t->iseq = gre_ka_tnl_flag(tn->parms.i_flags, SEQ);
+}
+
+static struct rtable *gre_ka_ip4_route(const struct gre_ka_tnl *t,
+				       struct flowi4 *fl4, __be32 saddr, u8 tos)
+{
+	*fl4 = (struct flowi4) {
+		.daddr = t->remote.ip,
+		.saddr = saddr,
+		.flowi4_oif = t->link,
+		.flowi4_mark = t->fwmark,
+		.flowi4_proto = IPPROTO_GRE,
+		.flowi4_tos = tos & IPTOS_TOS_MASK,
+	};
+	return ip_route_output_key(t->net, fl4);
+}
+
+/*
+ * A tunnel without a local address is reached at whatever source the
+ * underlay picks towards the remote, exactly as ip_tunnel_xmit() picks the
+ * outer source, so that is where the reply must be addressed.
+ */
+static int gre_ka_ip4_local_addr(const struct gre_ka_tnl *t,
+				 union gre_ka_addr *a)
+{
+	struct flowi4 fl4;
+	struct rtable *rt;
+
+	if (t->local.ip) {
+		a->ip = t->local.ip;
+		return 0;
+	}
+	a->ip = 0;
+	rt = gre_ka_ip4_route(t, &fl4, 0, 0);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	ip_rt_put(rt);
+	a->ip = fl4.saddr;
+	return 0;
+}
+
+static bool gre_ka_ip4_underlay_has_addr(const struct gre_ka_tnl *t,
+					 const union gre_ka_addr *a)
+{
+	return inet_addr_type(t->net, a->ip) == RTN_LOCAL;
+}
+
+static struct dst_entry *gre_ka_ip4_route_peer(const struct gre_ka_tnl *t,
+					       const union gre_ka_addr *src,
+					       u8 tos)
+{
+	struct flowi4 fl4;
+	struct rtable *rt;
+
+	rt = gre_ka_ip4_route(t, &fl4, src->ip, tos);
+	if (IS_ERR(rt))
+		return ERR_CAST(rt);
+	return &rt->dst;
+}
+
+static void gre_ka_ip4_xmit(struct gre_ka_tunnel *ka,
+			    const struct gre_ka_tnl *t, struct sk_buff *skb)
+{
+	struct net_device *dev = ka->dev;
+	netdev_tx_t rc;
+
+	rcu_read_lock_bh();
+	rc = netdev_start_xmit(skb, dev, netdev_get_tx_queue(dev, 0), false);
+	rcu_read_unlock_bh();
+	if (!dev_xmit_complete(rc))
+		kfree_skb(skb);
+}
+
+static bool gre_ka_ip4_maybe_keepalive(const void *hdr)
+{
+	return ((const struct iphdr *)hdr)->protocol == IPPROTO_GRE;
+}
+
+/* One of the tunnel device's own addresses (its netns, any scope). */
+static bool gre_ka_ip4_dev_has_addr(struct net_device *dev,
+				    const union gre_ka_addr *a)
+{
+	struct in_device *in_dev = __in_dev_get_rcu(dev);
+	const struct in_ifaddr *ifa;
+	bool found = false;
+
+	if (!in_dev)
+		return false;
+	in_dev_for_each_ifa_rcu(ifa, in_dev) {
+		if (ifa->ifa_local == a->ip) {
+			found = true;
+			break;
+		}
+	}
+	return found;
+}
+
+/*
+ * Does dst route, in the tunnel device's netns and VRF, straight into this
+ * tunnel (a connected route, no gateway)? The lookup is not bound to the
+ * device: a device-bound lookup without a route assumes on-link.
+ */
+static bool gre_ka_ip4_onlink(struct net_device *dev,
+			      const union gre_ka_addr *src,
+			      const union gre_ka_addr *dst)
+{
+	struct flowi4 fl4 = {
+		.daddr = dst->ip,
+		.saddr = src->ip,
+		.flowi4_oif = l3mdev_master_ifindex_rcu(dev),
+		.flowi4_proto = IPPROTO_GRE,
+	};
+	struct rtable *rt;
+	bool ok;
+
+	rt = ip_route_output_key(dev_net(dev), &fl4);
+	if (IS_ERR(rt))
+		return false;
+	ok = rt->dst.dev == dev && !rt->rt_gw_family &&
+	     rt->rt_type == RTN_UNICAST;
+	ip_rt_put(rt);
+	return ok;
+}
+
+static void gre_ka_ip4_set_daddr(struct sk_buff *skb,
+				 const union gre_ka_addr *dst)
+{
+	struct iphdr *iph = ip_hdr(skb);
+
+	iph->daddr = dst->ip;
+	ip_send_check(iph);
+}
+
+static void gre_ka_ip4_forward(struct sk_buff *skb)
+{
+	ip_decrease_ttl(ip_hdr(skb));
+	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
+}
+
+static int gre_ka_ip4_local_out(struct net *net, struct sk_buff *skb)
+{
+	return ip_local_out(net, NULL, skb);
+}
+
+static u8 gre_ka_ip4_tos(const struct sk_buff *skb)
+{
+	return ip_hdr(skb)->tos;
+}
+
+const struct gre_ka_af_ops gre_ka_ip4_ops = {
+	.family = AF_INET,
+	.eth_proto = htons(ETH_P_IP),
+	.hlen = sizeof(struct iphdr),
+	.xmit_headroom = 0,
+	.is_tunnel = gre_ka_ip4_is_tunnel,
+	.params_read = gre_ka_ip4_params_read,
+	.local_addr = gre_ka_ip4_local_addr,
+	.underlay_has_addr = gre_ka_ip4_underlay_has_addr,
+	.route_peer = gre_ka_ip4_route_peer,
+	.xmit = gre_ka_ip4_xmit,
+	.parse = gre_ka_request_parse4,
+	.maybe_keepalive = gre_ka_ip4_maybe_keepalive,
+	.dev_has_addr = gre_ka_ip4_dev_has_addr,
+	.onlink = gre_ka_ip4_onlink,
+	.set_daddr = gre_ka_ip4_set_daddr,
+	.forward = gre_ka_ip4_forward,
+	.local_out = gre_ka_ip4_local_out,
+	.tos = gre_ka_ip4_tos,
+};

@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for the tests of the gre-ka command and the gre_ka netlink
+# family (t-40-cli, t-41-netlink); source after lib.sh and ka.sh.
+#
+# The command is built on the host (scripts/vm/build-module.sh runs
+# `make tools`: a compiler under emulation takes minutes) and runs in the
+# guest from the shared root.
+
+GK=$GRE_KA_REPO/.build/tools/gre-ka
+GK_SRC=$GRE_KA_REPO/tools/gre-ka.c
+
+# gk_built: the command exists and is not older than its source.
+gk_built() {
+	[ -x "$GK" ] || {
+		echo "no $GK: run make tools (scripts/vm/build-module.sh does)"
+		return 1
+	}
+	[ ! "$GK_SRC" -nt "$GK" ] || {
+		echo "$GK is older than $GK_SRC: run make tools"
+		return 1
+	}
+}
+
+# gk NS ARGS...: the command on NS's tunnels (-n: setns, no mount).
+gk() {
+	local ns=$1
+	shift
+	"$GK" -n "$ns" "$@"
+}
+
+# json_ok JSON PYTHON-EXPR: JSON parses and PYTHON-EXPR is true of it,
+# as `a` (show --json: the array of tunnels). Says why not.
+json_ok() {
+	python3 -c '
+import json, sys
+try:
+	a = json.loads(sys.argv[1])
+except ValueError as e:
+	sys.exit(f"not JSON ({e}): {sys.argv[1][:2000]}")
+if not eval(sys.argv[2]):
+	sys.exit(f"false: {sys.argv[2]}\n{sys.argv[1][:2000]}")
+' "$1" "$2"
+}
+
+# json_file_ok FILE PYTHON-EXPR: as json_ok, for JSON in FILE (too big
+# for an argument).
+json_file_ok() {
+	python3 -c '
+import json, sys
+try:
+	a = json.load(open(sys.argv[1]))
+except ValueError as e:
+	sys.exit(f"not JSON ({e})")
+if not eval(sys.argv[2]):
+	sys.exit(f"false: {sys.argv[2]}")
+' "$1" "$2"
+}
+
+# json_lines_ok FILE PYTHON-EXPR: each line of FILE is a JSON object, and
+# PYTHON-EXPR is true of the list of them, as `ev`.
+json_lines_ok() {
+	python3 -c '
+import json, sys
+ev = []
+for n, l in enumerate(open(sys.argv[1]), 1):
+	try:
+		ev.append(json.loads(l))
+	except ValueError as e:
+		sys.exit(f"line {n} is not JSON ({e}): {l!r}")
+if not eval(sys.argv[2]):
+	sys.exit(f"false: {sys.argv[2]}\n" + open(sys.argv[1]).read()[-3000:])
+' "$1" "$2"
+}
+
+# ka_conf NS DEV: the settings as sysfs has them, one line:
+# "enabled period_ms retries up_count reflect auth passive" (forkless).
+ka_conf() {
+	local d=$_KA_SYS_ROOT/$1/class/net/$2/keepalive f v out=''
+	ka_sys "$1" || return 1
+	for f in enabled period_ms retries up_count reflect auth passive; do
+		read -r v <"$d/$f" || return 1
+		out+="${out:+ }$v"
+	done
+	echo "$out"
+}
+
+# file_has FILE ERE: some line of FILE matches ERE (for wait_for).
+file_has() {
+	grep -qE -- "$2" "$1" 2>/dev/null
+}
