@@ -15,7 +15,6 @@
 #include <linux/netdevice.h>
 #include <net/ip.h>
 #include <net/ip_tunnels.h>
-#include <net/l3mdev.h>
 #include <net/route.h>
 
 #include "gre_ka.h"
@@ -39,72 +38,42 @@ static void gre_ka_ip4_params_read(struct net_device *dev,
 	t->remote.ip = tn->parms.iph.daddr;
 	t->link = tn->parms.link;
 	t->fwmark = tn->fwmark;
-	t->i_key_set = gre_ka_tnl_flag(tn->parms.i_flags, KEY);
-	t->i_key = t->i_key_set ? tn->parms.i_key : 0;
-	t->i_csum = gre_ka_tnl_flag(tn->parms.i_flags, CSUM);
-	t->o_key_set = gre_ka_tnl_flag(tn->parms.o_flags, KEY);
-	t->o_key = t->o_key_set ? tn->parms.o_key : 0;
-	t->o_csum = gre_ka_tnl_flag(tn->parms.o_flags, CSUM);
-	t->o_seq = gre_ka_tnl_flag(tn->parms.o_flags, SEQ);
 	t->collect_md = tn->collect_md;
-	t->iseq = gre_ka_tnl_flag(tn->parms.i_flags, SEQ);
+	gre_ka_tnl_gre(t, tn->parms.i_flags, tn->parms.i_key,
+		       tn->parms.o_flags, tn->parms.o_key);
 }
 
-static struct rtable *gre_ka_ip4_route(const struct gre_ka_tnl *t,
-				       struct flowi4 *fl4, __be32 saddr, u8 tos)
+static struct dst_entry *gre_ka_ip4_route(struct net *net,
+					  struct gre_ka_flow *f)
 {
-	*fl4 = (struct flowi4) {
-		.daddr = t->remote.ip,
-		.saddr = saddr,
-		.flowi4_oif = t->link,
-		.flowi4_mark = t->fwmark,
+	struct flowi4 fl4 = {
+		.daddr = f->dst.ip,
+		.saddr = f->src.ip,
+		.flowi4_oif = f->oif,
+		.flowi4_mark = f->mark,
 		.flowi4_proto = IPPROTO_GRE,
-		.flowi4_tos = tos & IPTOS_TOS_MASK,
+		.flowi4_tos = f->tos & IPTOS_TOS_MASK,
 	};
-	return ip_route_output_key(t->net, fl4);
+	struct rtable *rt = ip_route_output_key(net, &fl4);
+
+	if (IS_ERR(rt))
+		return ERR_CAST(rt);
+	f->src.ip = fl4.saddr;
+	return &rt->dst;
 }
 
-/*
- * A tunnel without a local address is reached at whatever source the
- * underlay picks towards the remote, exactly as ip_tunnel_xmit() picks the
- * outer source, so that is where the reply must be addressed.
- */
-static int gre_ka_ip4_local_addr(const struct gre_ka_tnl *t,
-				 union gre_ka_addr *a)
+/* A connected route: no gateway, and unicast (not local or broadcast). */
+static bool gre_ka_ip4_direct(const struct dst_entry *dst)
 {
-	struct flowi4 fl4;
-	struct rtable *rt;
+	const struct rtable *rt = container_of(dst, struct rtable, dst);
 
-	if (t->local.ip) {
-		a->ip = t->local.ip;
-		return 0;
-	}
-	a->ip = 0;
-	rt = gre_ka_ip4_route(t, &fl4, 0, 0);
-	if (IS_ERR(rt))
-		return PTR_ERR(rt);
-	ip_rt_put(rt);
-	a->ip = fl4.saddr;
-	return 0;
+	return !rt->rt_gw_family && rt->rt_type == RTN_UNICAST;
 }
 
 static bool gre_ka_ip4_underlay_has_addr(const struct gre_ka_tnl *t,
 					 const union gre_ka_addr *a)
 {
 	return inet_addr_type(t->net, a->ip) == RTN_LOCAL;
-}
-
-static struct dst_entry *gre_ka_ip4_route_peer(const struct gre_ka_tnl *t,
-					       const union gre_ka_addr *src,
-					       u8 tos)
-{
-	struct flowi4 fl4;
-	struct rtable *rt;
-
-	rt = gre_ka_ip4_route(t, &fl4, src->ip, tos);
-	if (IS_ERR(rt))
-		return ERR_CAST(rt);
-	return &rt->dst;
 }
 
 static void gre_ka_ip4_xmit(struct gre_ka_tunnel *ka,
@@ -144,33 +113,6 @@ static bool gre_ka_ip4_dev_has_addr(struct net_device *dev,
 	return found;
 }
 
-/*
- * Does dst route, in the tunnel device's netns and VRF, straight into this
- * tunnel (a connected route, no gateway)? The lookup is not bound to the
- * device: a device-bound lookup without a route assumes on-link.
- */
-static bool gre_ka_ip4_onlink(struct net_device *dev,
-			      const union gre_ka_addr *src,
-			      const union gre_ka_addr *dst)
-{
-	struct flowi4 fl4 = {
-		.daddr = dst->ip,
-		.saddr = src->ip,
-		.flowi4_oif = l3mdev_master_ifindex_rcu(dev),
-		.flowi4_proto = IPPROTO_GRE,
-	};
-	struct rtable *rt;
-	bool ok;
-
-	rt = ip_route_output_key(dev_net(dev), &fl4);
-	if (IS_ERR(rt))
-		return false;
-	ok = rt->dst.dev == dev && !rt->rt_gw_family &&
-	     rt->rt_type == RTN_UNICAST;
-	ip_rt_put(rt);
-	return ok;
-}
-
 static void gre_ka_ip4_set_daddr(struct sk_buff *skb,
 				 const union gre_ka_addr *dst)
 {
@@ -203,14 +145,13 @@ const struct gre_ka_af_ops gre_ka_ip4_ops = {
 	.xmit_headroom = 0,
 	.is_tunnel = gre_ka_ip4_is_tunnel,
 	.params_read = gre_ka_ip4_params_read,
-	.local_addr = gre_ka_ip4_local_addr,
 	.underlay_has_addr = gre_ka_ip4_underlay_has_addr,
-	.route_peer = gre_ka_ip4_route_peer,
+	.route = gre_ka_ip4_route,
+	.direct = gre_ka_ip4_direct,
 	.xmit = gre_ka_ip4_xmit,
 	.parse = gre_ka_request_parse4,
 	.maybe_keepalive = gre_ka_ip4_maybe_keepalive,
 	.dev_has_addr = gre_ka_ip4_dev_has_addr,
-	.onlink = gre_ka_ip4_onlink,
 	.set_daddr = gre_ka_ip4_set_daddr,
 	.forward = gre_ka_ip4_forward,
 	.local_out = gre_ka_ip4_local_out,

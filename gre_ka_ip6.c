@@ -30,7 +30,6 @@
 #include <net/ip6_route.h>
 #include <net/ip6_tunnel.h>
 #include <net/ipv6.h>
-#include <net/l3mdev.h>
 
 #include "gre_ka.h"
 #include "gre_ka_compat.h"
@@ -58,70 +57,40 @@ static void gre_ka_ip6_params_read(struct net_device *dev,
 	/* "tclass inherit": the inner packet's, precedence 6 like IPv4. */
 	t->tclass = tn->parms.flags & IP6_TNL_F_USE_ORIG_TCLASS ?
 		    IPTOS_PREC_INTERNETCONTROL : ip6_tclass(tn->parms.flowinfo);
-	t->i_key_set = gre_ka_tnl_flag(tn->parms.i_flags, KEY);
-	t->i_key = t->i_key_set ? tn->parms.i_key : 0;
-	t->i_csum = gre_ka_tnl_flag(tn->parms.i_flags, CSUM);
-	t->o_key_set = gre_ka_tnl_flag(tn->parms.o_flags, KEY);
-	t->o_key = t->o_key_set ? tn->parms.o_key : 0;
-	t->o_csum = gre_ka_tnl_flag(tn->parms.o_flags, CSUM);
-	t->o_seq = gre_ka_tnl_flag(tn->parms.o_flags, SEQ);
 	t->collect_md = tn->parms.collect_md;
-	t->iseq = gre_ka_tnl_flag(tn->parms.i_flags, SEQ);
+	gre_ka_tnl_gre(t, tn->parms.i_flags, tn->parms.i_key,
+		       tn->parms.o_flags, tn->parms.o_key);
 }
 
-/* The underlay route towards the peer, as ip6gre would pick it. */
-static struct dst_entry *gre_ka_ip6_route(const struct gre_ka_tnl *t,
-					  struct flowi6 *fl6,
-					  const struct in6_addr *saddr)
+static struct dst_entry *gre_ka_ip6_route(struct net *net,
+					  struct gre_ka_flow *f)
 {
-	*fl6 = (struct flowi6) {
-		.daddr = t->remote.ip6,
-		.saddr = *saddr,
-		.flowi6_oif = t->link,
-		.flowi6_mark = t->fwmark,
+	struct flowi6 fl6 = {
+		.daddr = f->dst.ip6,
+		.saddr = f->src.ip6,
+		.flowi6_oif = f->oif,
+		.flowi6_mark = f->mark,
 		.flowi6_proto = IPPROTO_GRE,
-		.flowlabel = t->flowlabel,
+		.flowlabel = f->flowlabel,
 	};
-	return ip6_dst_lookup_flow(t->net, NULL, fl6, NULL);
+	struct dst_entry *dst;
+
+	/* ip6_dst_lookup_flow(): xfrm policies apply, as for ip6gre. */
+	dst = ip6_dst_lookup_flow(net, NULL, &fl6, NULL);
+	if (!IS_ERR(dst))
+		f->src.ip6 = fl6.saddr;
+	return dst;
 }
 
-/*
- * Where the peer must send the reply: the tunnel's local address, or for
- * a tunnel without one the source the underlay picks towards the remote,
- * which is also the outer source ip6gre uses.
- */
-static int gre_ka_ip6_local_addr(const struct gre_ka_tnl *t,
-				 union gre_ka_addr *a)
+static bool gre_ka_ip6_direct(const struct dst_entry *dst)
 {
-	struct dst_entry *dst;
-	struct flowi6 fl6;
-
-	if (!ipv6_addr_any(&t->local.ip6)) {
-		a->ip6 = t->local.ip6;
-		return 0;
-	}
-	a->ip6 = in6addr_any;
-	dst = gre_ka_ip6_route(t, &fl6, &t->local.ip6);
-	if (IS_ERR(dst))
-		return PTR_ERR(dst);
-	dst_release(dst);
-	a->ip6 = fl6.saddr;
-	return 0;
+	return !(dst_rt6_info(dst)->rt6i_flags & RTF_GATEWAY);
 }
 
 static bool gre_ka_ip6_underlay_has_addr(const struct gre_ka_tnl *t,
 					 const union gre_ka_addr *a)
 {
 	return ipv6_chk_addr(t->net, &a->ip6, NULL, 0);
-}
-
-static struct dst_entry *gre_ka_ip6_route_peer(const struct gre_ka_tnl *t,
-					       const union gre_ka_addr *src,
-					       u8 tos)
-{
-	struct flowi6 fl6;
-
-	return gre_ka_ip6_route(t, &fl6, &src->ip6);
 }
 
 /* Encapsulate the inner packet in skb and send it to the peer. */
@@ -131,13 +100,19 @@ static void gre_ka_ip6_xmit(struct gre_ka_tunnel *ka,
 	struct ip6_tnl *tn = netdev_priv(ka->dev);
 	unsigned int ghlen = gre_ka_gre_hlen(t->o_csum, t->o_key_set, t->o_seq);
 	__be16 inner = skb->protocol;
+	struct gre_ka_flow f = {
+		.dst = t->remote,
+		.src = t->local,
+		.oif = t->link,
+		.mark = t->fwmark,
+		.flowlabel = t->flowlabel,
+	};
 	struct dst_entry *dst;
 	struct ipv6hdr *ip6h;
-	struct flowi6 fl6;
 	__be32 seq = 0;
 	void *greh;
 
-	dst = gre_ka_ip6_route(t, &fl6, &t->local.ip6);
+	dst = gre_ka_ip6_route(t->net, &f);
 	if (IS_ERR(dst))
 		goto free_skb;
 	/* The way to the peer is this tunnel: never loop into it. */
@@ -158,13 +133,13 @@ static void gre_ka_ip6_xmit(struct gre_ka_tunnel *ka,
 
 	ip6h = skb_push(skb, sizeof(*ip6h));
 	skb_reset_network_header(skb);
-	ip6_flow_hdr(ip6h, t->tclass, fl6.flowlabel);
+	ip6_flow_hdr(ip6h, t->tclass, t->flowlabel);
 	ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
 	ip6h->nexthdr = IPPROTO_GRE;
 	/* Hop limit "inherit" takes the inner packet's, 255. */
 	ip6h->hop_limit = t->hop_limit ?: 255;
-	ip6h->saddr = fl6.saddr;
-	ip6h->daddr = fl6.daddr;
+	ip6h->saddr = f.src.ip6;
+	ip6h->daddr = t->remote.ip6;
 
 	skb->protocol = htons(ETH_P_IPV6);
 	skb->mark = t->fwmark;
@@ -193,27 +168,6 @@ static bool gre_ka_ip6_dev_has_addr(struct net_device *dev,
 				    const union gre_ka_addr *a)
 {
 	return ipv6_chk_addr(dev_net(dev), &a->ip6, dev, 0);
-}
-
-/* As gre_ka_ip4_onlink(): a connected route straight into this tunnel. */
-static bool gre_ka_ip6_onlink(struct net_device *dev,
-			      const union gre_ka_addr *src,
-			      const union gre_ka_addr *dst)
-{
-	struct flowi6 fl6 = {
-		.daddr = dst->ip6,
-		.saddr = src->ip6,
-		.flowi6_oif = l3mdev_master_ifindex_rcu(dev),
-		.flowi6_proto = IPPROTO_GRE,
-	};
-	struct dst_entry *d;
-	bool ok;
-
-	d = ip6_route_output(dev_net(dev), NULL, &fl6);
-	ok = !d->error && d->dev == dev &&
-	     !(dst_rt6_info(d)->rt6i_flags & RTF_GATEWAY);
-	dst_release(d);
-	return ok;
 }
 
 static void gre_ka_ip6_set_daddr(struct sk_buff *skb,
@@ -246,14 +200,13 @@ const struct gre_ka_af_ops gre_ka_ip6_ops = {
 	.xmit_headroom = sizeof(struct ipv6hdr) + 16,
 	.is_tunnel = gre_ka_ip6_is_tunnel,
 	.params_read = gre_ka_ip6_params_read,
-	.local_addr = gre_ka_ip6_local_addr,
 	.underlay_has_addr = gre_ka_ip6_underlay_has_addr,
-	.route_peer = gre_ka_ip6_route_peer,
+	.route = gre_ka_ip6_route,
+	.direct = gre_ka_ip6_direct,
 	.xmit = gre_ka_ip6_xmit,
 	.parse = gre_ka_request_parse6,
 	.maybe_keepalive = gre_ka_ip6_maybe_keepalive,
 	.dev_has_addr = gre_ka_ip6_dev_has_addr,
-	.onlink = gre_ka_ip6_onlink,
 	.set_daddr = gre_ka_ip6_set_daddr,
 	.forward = gre_ka_ip6_forward,
 	.local_out = gre_ka_ip6_local_out,

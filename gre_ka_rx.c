@@ -89,7 +89,7 @@ static enum gre_ka_reason gre_ka_answer_underlay(struct gre_ka_tunnel *ka,
 	const struct gre_ka_af_ops *af = ka->ops;
 	struct dst_entry *dst;
 
-	dst = af->route_peer(t, &rq->src, af->tos(skb));
+	dst = gre_ka_route_peer(af, t, &rq->src, af->tos(skb));
 	if (IS_ERR(dst))
 		return GRE_KA_R_REQ_NO_ROUTE;
 	if (dst->dev == ka->dev) {
@@ -147,7 +147,7 @@ static enum gre_ka_reason gre_ka_request_form(struct gre_ka_tunnel *ka,
 	     gre_ka_addr_eq(af->family, &rq->src, &t->local)))
 		return GRE_KA_R_OK;
 	if (af->dev_has_addr(ka->dev, &rq->src) &&
-	    af->onlink(ka->dev, &rq->src, &rq->dst)) {
+	    gre_ka_route_onlink(af, ka->dev, &rq->src, &rq->dst)) {
 		*overlay = true;
 		return GRE_KA_R_OK;
 	}

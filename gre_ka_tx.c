@@ -74,7 +74,7 @@ static void gre_ka_tick(struct gre_ka_tunnel *ka, u64 now)
 	pp.family = p->t.family;
 	pp.src = p->t.remote;
 	/* No route to the peer: send anyway, to be counted unanswered. */
-	ka->ops->local_addr(&p->t, &pp.dst);
+	gre_ka_route_local(ka->ops, &p->t, &pp.dst);
 	pp.key = p->t.i_key;
 	pp.has_key = p->t.i_key_set;
 	pp.has_csum = p->t.i_csum;

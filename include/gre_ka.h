@@ -13,10 +13,12 @@
  *   gre_ka_ctl.c     the only writer of configuration, of the parameter
  *                    snapshot and of the session key; enable/disable,
  *                    device up/down, detach -> tx (timer), line, proto
- *   gre_ka_tx.c      the hrtimer, keepalives built and sent -> line, proto
+ *   gre_ka_tx.c      the hrtimer, keepalives built and sent -> line,
+ *                    route, proto
  *   gre_ka_rx.c      the netfilter ingress hook: replies, requests,
  *                    answers -> tx (answers through the tunnel), line,
- *                    proto, ip4/ip6 ops (the inner packet's family)
+ *                    route, proto, ip4/ip6 ops (the inner packet's family)
+ *   gre_ka_route.c   routing decisions over the families' lookups
  *   gre_ka_ip4.c     struct gre_ka_af_ops for IPv4 / ip_gre -> proto
  *   gre_ka_ip6.c     the same for IPv6 / ip6gre -> proto
  *   gre_ka_line.c    line state under ka->lock: carrier transitions,
@@ -36,6 +38,7 @@
 #include <linux/siphash.h>
 #include <linux/spinlock.h>
 
+#include "gre_ka_compat.h"
 #include "gre_ka_proto.h"
 
 struct dst_entry;
@@ -73,10 +76,38 @@ struct gre_ka_tnl {
 	bool iseq;
 };
 
+/*
+ * The GRE side of either kind of tunnel: ip_tunnel_parm and __ip6_tnl_parm
+ * name these fields alike, so each family hands them over as they are.
+ */
+static inline void gre_ka_tnl_gre(struct gre_ka_tnl *t,
+				  gre_ka_tnl_flags_t i_flags, __be32 i_key,
+				  gre_ka_tnl_flags_t o_flags, __be32 o_key)
+{
+	t->i_key_set = gre_ka_tnl_flag(i_flags, KEY);
+	t->i_key = t->i_key_set ? i_key : 0;
+	t->i_csum = gre_ka_tnl_flag(i_flags, CSUM);
+	t->iseq = gre_ka_tnl_flag(i_flags, SEQ);
+	t->o_key_set = gre_ka_tnl_flag(o_flags, KEY);
+	t->o_key = t->o_key_set ? o_key : 0;
+	t->o_csum = gre_ka_tnl_flag(o_flags, CSUM);
+	t->o_seq = gre_ka_tnl_flag(o_flags, SEQ);
+}
+
 struct gre_ka_params {
 	struct gre_ka_tnl t;
 	const char *why;		/* why keepalive cannot run, or NULL */
 	struct rcu_head rcu;
+};
+
+/* A route lookup of either family (struct gre_ka_af_ops.route). */
+struct gre_ka_flow {
+	union gre_ka_addr dst;
+	union gre_ka_addr src;		/* any: the route's, filled in */
+	int oif;
+	u32 mark;
+	__be32 flowlabel;
+	u8 tos;
 };
 
 /*
@@ -93,13 +124,12 @@ struct gre_ka_af_ops {
 	/* The underlay side: tunnels of this family. */
 	bool (*is_tunnel)(const struct net_device *dev);
 	void (*params_read)(struct net_device *dev, struct gre_ka_tnl *t);
-	/* Where the peer must send our keepalive back: 0 or -errno. */
-	int (*local_addr)(const struct gre_ka_tnl *t, union gre_ka_addr *a);
 	bool (*underlay_has_addr)(const struct gre_ka_tnl *t,
 				  const union gre_ka_addr *a);
-	/* Route in the underlay from src to the tunnel's remote. */
-	struct dst_entry *(*route_peer)(const struct gre_ka_tnl *t,
-					const union gre_ka_addr *src, u8 tos);
+	/* Route lookup in net; fills f->src if it was any. */
+	struct dst_entry *(*route)(struct net *net, struct gre_ka_flow *f);
+	/* The route reaches its destination directly (no gateway). */
+	bool (*direct)(const struct dst_entry *dst);
 	/* Send an inner packet through the tunnel; consumes skb. */
 	void (*xmit)(struct gre_ka_tunnel *ka, const struct gre_ka_tnl *t,
 		     struct sk_buff *skb);
@@ -110,8 +140,6 @@ struct gre_ka_af_ops {
 	bool (*maybe_keepalive)(const void *hdr);
 	bool (*dev_has_addr)(struct net_device *dev,
 			     const union gre_ka_addr *a);
-	bool (*onlink)(struct net_device *dev, const union gre_ka_addr *src,
-		       const union gre_ka_addr *dst);
 	void (*set_daddr)(struct sk_buff *skb, const union gre_ka_addr *dst);
 	/* Decrement TTL or hop limit, forget the receive control block. */
 	void (*forward)(struct sk_buff *skb);
@@ -243,6 +271,16 @@ u32 gre_ka_ctl_get(const struct gre_ka_tunnel *ka, enum gre_ka_opt opt);
 void gre_ka_ctl_dev_up(struct gre_ka_tunnel *ka);
 void gre_ka_ctl_dev_down(struct gre_ka_tunnel *ka);
 void gre_ka_ctl_detach(struct gre_ka_tunnel *ka, bool restore_carrier);
+
+/* gre_ka_route.c: routing decisions over the families' lookups. */
+int gre_ka_route_local(const struct gre_ka_af_ops *af,
+		       const struct gre_ka_tnl *t, union gre_ka_addr *a);
+struct dst_entry *gre_ka_route_peer(const struct gre_ka_af_ops *af,
+				    const struct gre_ka_tnl *t,
+				    const union gre_ka_addr *src, u8 tos);
+bool gre_ka_route_onlink(const struct gre_ka_af_ops *af,
+			 struct net_device *dev, const union gre_ka_addr *src,
+			 const union gre_ka_addr *dst);
 
 /* gre_ka_table.c: the attached tunnels. */
 int gre_ka_table_add(struct gre_ka_tunnel *ka);

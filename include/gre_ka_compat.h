@@ -24,6 +24,13 @@
 #define gre_ka_tnl_flag(flags, name)	(!!((flags) & TUNNEL_##name))
 #endif
 
+/* The type of a GRE flag word, the same for ip_gre and ip6gre. */
+#ifdef IP_TUNNEL_DECLARE_FLAGS
+#define gre_ka_tnl_flags_t	const unsigned long *
+#else
+#define gre_ka_tnl_flags_t	__be16
+#endif
+
 /* hrtimer_setup() arrived in 6.13 and hrtimer_init() left in 6.15. */
 static inline void gre_ka_hrtimer_setup(struct hrtimer *timer,
 					enum hrtimer_restart (*fn)(struct hrtimer *),

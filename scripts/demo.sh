@@ -20,7 +20,8 @@ if [ "${1:-}" = --guest ]; then
 	. scripts/tests/ka.sh
 
 	out=${GRE_KA_OUT:-/tmp}
-	cli=$GRE_KA_REPO/tools/gre-ka
+	# The gre-ka command, built on the host by build-module.sh.
+	cli=$GRE_KA_REPO/.build/tools/gre-ka
 	# Demo time 0 (uptime).
 	t0=$(now_ms)
 	c0=0 c1=0 down=0 up=0
@@ -52,12 +53,12 @@ if [ "${1:-}" = --guest ]; then
 	event_at() {
 		echo "$(fmt_s $(($1 - t0))) $2" >>"$out/demo-events.dat"
 	}
-	# gk NS ARGS...: the gre-ka CLI on NS's devices (its own sysfs mount).
+	# gk NS ARGS...: the gre-ka command on NS's tunnels.
 	gk() {
 		local ns=$1
 		shift
 		echo "    $ns# gre-ka $*"
-		GRE_KA_SYSFS=$_KA_SYS_ROOT/$ns sh "$cli" "$@" 2>&1 | sed 's/^/    /'
+		"$cli" -n "$ns" "$@" 2>&1 | sed 's/^/    /'
 	}
 	route_dev() {
 		ip -n r1 route get 192.0.2.2 from 192.0.2.1 | sed -n 's/.* dev \([^ ]*\).*/\1/p'

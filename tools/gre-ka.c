@@ -775,11 +775,63 @@ out:
 /* --- formatting ------------------------------------------------------------- */
 
 /*
- * Output without printf: its format parsing was most of the time show
- * took for 10,000 tunnels under emulation. Everything goes to one FILE
- * with a large buffer.
+ * Output without printf or stdio: their per-call work was most of the
+ * time show took for 10,000 tunnels under emulation. One buffer, written
+ * out when full and at the end (the monitor: after each event).
  */
-static void put_u(FILE *f, unsigned long long v)
+struct out {
+	char buf[OUT_BUF_SIZE];
+	size_t len;
+};
+
+static struct out out_stdout;
+
+static void out_flush(struct out *f)
+{
+	size_t done = 0;
+
+	while (done < f->len) {
+		ssize_t n = write(STDOUT_FILENO, f->buf + done, f->len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die("writing the output: %s", strerror(errno));
+		done += n;
+	}
+	f->len = 0;
+}
+
+static inline void out_w(struct out *f, const char *p, size_t n)
+{
+	while (n) {
+		size_t k;
+
+		if (f->len == sizeof(f->buf))
+			out_flush(f);
+		k = sizeof(f->buf) - f->len;
+		if (k > n)
+			k = n;
+		memcpy(f->buf + f->len, p, k);
+		f->len += k;
+		p += k;
+		n -= k;
+	}
+}
+
+static inline void out_s(struct out *f, const char *s)
+{
+	out_w(f, s, strlen(s));
+}
+
+static inline void out_c(struct out *f, char c)
+{
+	if (f->len == sizeof(f->buf))
+		out_flush(f);
+	f->buf[f->len++] = c;
+}
+
+static void put_u(struct out *f, unsigned long long v)
 {
 	char b[24], *p = b + sizeof(b);
 
@@ -788,82 +840,66 @@ static void put_u(FILE *f, unsigned long long v)
 		*p = '0' + v % 10;
 		v /= 10;
 	} while (v);
-	fwrite(p, 1, b + sizeof(b) - p, f);
+	out_w(f, p, b + sizeof(b) - p);
 }
 
-static void put_num(FILE *f, bool have, unsigned long long v)
+static void put_num(struct out *f, bool have, unsigned long long v)
 {
 	if (have)
 		put_u(f, v);
 	else
-		putc('?', f);
+		out_c(f, '?');
 }
 
 /* Two digits, for times. */
-static void put_2(FILE *f, unsigned int v)
+static void put_2(struct out *f, unsigned int v)
 {
-	putc('0' + v / 10 % 10, f);
-	putc('0' + v % 10, f);
+	out_c(f, '0' + v / 10 % 10);
+	out_c(f, '0' + v % 10);
 }
 
 /* 352 -> "0.352": thousandths with three decimals (RTT in ms) */
-static void put_milli(FILE *f, unsigned long long v)
+static void put_milli(struct out *f, unsigned long long v)
 {
 	put_u(f, v / 1000);
-	putc('.', f);
-	putc('0' + v / 100 % 10, f);
+	out_c(f, '.');
+	out_c(f, '0' + v / 100 % 10);
 	put_2(f, v % 100);
 }
 
 /* 10000 -> "10", 500 -> "0.5", 1250 -> "1.25" (ms as seconds) */
-static void put_secs(FILE *f, unsigned long long ms)
+static void put_secs(struct out *f, unsigned long long ms)
 {
 	unsigned int frac = ms % 1000;
 
 	put_u(f, ms / 1000);
 	if (!frac)
 		return;
-	putc('.', f);
-	putc('0' + frac / 100, f);
+	out_c(f, '.');
+	out_c(f, '0' + frac / 100);
 	if (frac % 100)
-		putc('0' + frac / 10 % 10, f);
+		out_c(f, '0' + frac / 10 % 10);
 	if (frac % 10)
-		putc('0' + frac % 10, f);
+		out_c(f, '0' + frac % 10);
 }
 
 /* 00:01:23, or 2d03h beyond a day (Cisco style) */
-static void put_ago(FILE *f, unsigned long long ms)
+static void put_ago(struct out *f, unsigned long long ms)
 {
 	unsigned long long s = ms / 1000;
 
 	if (s >= 86400) {
 		put_u(f, s / 86400);
-		putc('d', f);
+		out_c(f, 'd');
 		put_2(f, s % 86400 / 3600);
-		putc('h', f);
+		out_c(f, 'h');
 		return;
 	}
 	put_2(f, s / 3600);
-	putc(':', f);
+	out_c(f, ':');
 	put_2(f, s % 3600 / 60);
-	putc(':', f);
+	out_c(f, ':');
 	put_2(f, s % 60);
-}
-
-/* For the monitor's lines, which printf. */
-static const char *ms_to_s(unsigned long long ms, char *buf, size_t len)
-{
-	unsigned int f = ms % 1000;
-	int n;
-
-	n = snprintf(buf, len, "%llu", ms / 1000);
-	if (f) {
-		snprintf(buf + n, len - n, ".%03u", f);
-		n = strlen(buf);
-		while (buf[n - 1] == '0')
-			buf[--n] = '\0';
-	}
-	return buf;
 }
 
 static const char *state_name(const struct tunnel *t)
@@ -892,187 +928,189 @@ static const char *line_protocol(const struct tunnel *t)
 	return HAS(t, GRE_KA_A_CARRIER) && t->carrier ? "up" : "down";
 }
 
-static void put_stat(FILE *f, const struct tunnel *t, int attr)
+static void put_stat(struct out *f, const struct tunnel *t, int attr)
 {
 	put_num(f, t->stats_present & BIT(attr), t->stats[attr]);
 }
 
-static void show_rtt(FILE *f, const struct tunnel *t)
+static void show_rtt(struct out *f, const struct tunnel *t)
 {
 	const unsigned long long *r = t->rtt;
 
 	if (!(t->rtt_present & BIT(GRE_KA_A_RTT_MAX)) || !r[GRE_KA_A_RTT_MAX]) {
-		fputs("  RTT min/avg/max -/-/- ms (no authenticated reply yet)\n", f);
+		out_s(f, "  RTT min/avg/max -/-/- ms (no authenticated reply yet)\n");
 		return;
 	}
-	fputs("  RTT min/avg/max ", f);
+	out_s(f, "  RTT min/avg/max ");
 	put_milli(f, r[GRE_KA_A_RTT_MIN]);
-	putc('/', f);
+	out_c(f, '/');
 	put_milli(f, r[GRE_KA_A_RTT_AVG]);
-	putc('/', f);
+	out_c(f, '/');
 	put_milli(f, r[GRE_KA_A_RTT_MAX]);
-	fputs(" ms\n", f);
+	out_s(f, " ms\n");
 }
 
-static void show_keepalive(FILE *f, const struct tunnel *t)
+static void show_keepalive(struct out *f, const struct tunnel *t)
 {
 	if (t->enabled && HAS(t, GRE_KA_A_PERIOD_MS)) {
-		fputs("  Keepalive set (", f);
+		out_s(f, "  Keepalive set (");
 		put_secs(f, t->period_ms);
-		fputs(" sec), retries ", f);
+		out_s(f, " sec), retries ");
 		put_num(f, HAS(t, GRE_KA_A_RETRIES), t->retries);
-		fputs(", counter ", f);
+		out_s(f, ", counter ");
 		put_num(f, HAS(t, GRE_KA_A_COUNTER), t->counter);
-		fputs(", up after ", f);
+		out_s(f, ", up after ");
 		put_num(f, HAS(t, GRE_KA_A_UP_NEEDED), t->up_needed);
-		fputs(HAS(t, GRE_KA_A_UP_NEEDED) && t->up_needed == 1 ?
-		      " reply\n" : " replies\n", f);
+		out_s(f, HAS(t, GRE_KA_A_UP_NEEDED) && t->up_needed == 1 ?
+		      " reply\n" : " replies\n");
 	} else {
-		fputs("  Keepalive not set (configured: ", f);
+		out_s(f, "  Keepalive not set (configured: ");
 		if (HAS(t, GRE_KA_A_PERIOD_MS))
 			put_secs(f, t->period_ms);
 		else
-			putc('?', f);
-		fputs(" sec, retries ", f);
+			out_c(f, '?');
+		out_s(f, " sec, retries ");
 		put_num(f, HAS(t, GRE_KA_A_RETRIES), t->retries);
-		fputs(")\n", f);
+		out_s(f, ")\n");
 	}
 	if (t->unsupported) {
-		fputs("  Keepalive not supported on this tunnel: ", f);
-		fputs(t->unsupported, f);
-		putc('\n', f);
+		out_s(f, "  Keepalive not supported on this tunnel: ");
+		out_s(f, t->unsupported);
+		out_c(f, '\n');
 	}
 }
 
-static void show_text(FILE *f, const struct tunnel *t)
+static void show_text(struct out *f, const struct tunnel *t)
 {
 	const char *cause = cause_name(t);
 	bool any = false;
 	unsigned int r;
 
-	fputs(t->name, f);
-	fputs(t->admin_up == 0 ? " is administratively down" : " is up", f);
-	fputs(", line protocol is ", f);
-	fputs(line_protocol(t), f);
-	putc('\n', f);
+	out_s(f, t->name);
+	out_s(f, t->admin_up == 0 ? " is administratively down" : " is up");
+	out_s(f, ", line protocol is ");
+	out_s(f, line_protocol(t));
+	out_c(f, '\n');
 	show_keepalive(f, t);
-	fputs(t->reflect ? "  Reflection on" : "  Reflection off", f);
-	fputs(t->auth ? ", authentication on" : ", authentication off", f);
-	fputs(", up_count ", f);
+	out_s(f, t->reflect ? "  Reflection on" : "  Reflection off");
+	out_s(f, t->auth ? ", authentication on" : ", authentication off");
+	out_s(f, ", up_count ");
 	put_num(f, HAS(t, GRE_KA_A_UP_COUNT), t->up_count);
-	fputs(t->passive ? "\n  Passive on" : "\n  Passive off", f);
-	fputs(", peer period ", f);
+	out_s(f, t->passive ? "\n  Passive on" : "\n  Passive off");
+	out_s(f, ", peer period ");
 	if (t->peer_period_ms) {
 		put_secs(f, t->peer_period_ms);
-		fputs(" sec, ", f);
+		out_s(f, " sec, ");
 	} else {
-		fputs("not learned, ", f);
+		out_s(f, "not learned, ");
 	}
 	put_stat(f, t, GRE_KA_A_STATS_RX_REQUESTS);
-	fputs(" peer keepalives received\n", f);
+	out_s(f, " peer keepalives received\n");
 	if (HAS(t, GRE_KA_A_LAST_CHANGE_MS)) {
-		fputs("  Last line protocol change ", f);
+		out_s(f, "  Last line protocol change ");
 		put_ago(f, t->last_change_ms);
-		fputs(" ago, cause ", f);
-		fputs(cause ? cause : "?", f);
-		putc('\n', f);
+		out_s(f, " ago, cause ");
+		out_s(f, cause ? cause : "?");
+		out_c(f, '\n');
 	}
 	show_rtt(f, t);
-	fputs("  Keepalives ", f);
+	out_s(f, "  Keepalives ");
 	put_stat(f, t, GRE_KA_A_STATS_TX);
-	fputs(" sent, ", f);
+	out_s(f, " sent, ");
 	put_stat(f, t, GRE_KA_A_STATS_RX);
-	fputs(" received, ", f);
+	out_s(f, " received, ");
 	put_stat(f, t, GRE_KA_A_STATS_REFLECTED);
-	fputs(" reflected, ", f);
+	out_s(f, " reflected, ");
 	put_stat(f, t, GRE_KA_A_STATS_RX_INVALID);
-	fputs(" invalid, ", f);
+	out_s(f, " invalid, ");
 	put_stat(f, t, GRE_KA_A_STATS_REFLECT_DROPPED);
-	fputs(" reflect dropped\n  ", f);
+	out_s(f, " reflect dropped\n  ");
 	put_stat(f, t, GRE_KA_A_STATS_DOWN_TRANSITIONS);
-	fputs(" down transitions, ", f);
+	out_s(f, " down transitions, ");
 	put_stat(f, t, GRE_KA_A_STATS_UP_TRANSITIONS);
-	fputs(" up transitions\n", f);
+	out_s(f, " up transitions\n");
 	for (r = 0; r < ARRAY_SIZE(reason_names); r++) {
 		if (!reason_names[r] || !(t->refused_present & BIT(r)) ||
 		    !t->refused[r])
 			continue;
-		fputs(any ? ", " : "  Refused: ", f);
-		fputs(reason_names[r], f);
-		putc(' ', f);
+		out_s(f, any ? ", " : "  Refused: ");
+		out_s(f, reason_names[r]);
+		out_c(f, ' ');
 		put_u(f, t->refused[r]);
 		any = true;
 	}
 	if (any)
-		putc('\n', f);
+		out_c(f, '\n');
 }
 
-static void json_str(FILE *f, const char *s)
+static void json_str(struct out *f, const char *s)
 {
 	const char *p;
 
-	putc('"', f);
+	out_c(f, '"');
 	for (p = s; *p; p++)
 		if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
 			break;
 	if (!*p) {			/* the usual case: nothing to escape */
-		fputs(s, f);
-		putc('"', f);
+		out_s(f, s);
+		out_c(f, '"');
 		return;
 	}
 	for (; *s; s++) {
 		unsigned char ch = *s;
 
 		if (ch == '"' || ch == '\\') {
-			putc('\\', f);
-			putc(ch, f);
+			out_c(f, '\\');
+			out_c(f, ch);
 		} else if (ch < 0x20) {
-			fprintf(f, "\\u%04x", ch);
+			out_s(f, "\\u00");
+			out_c(f, "0123456789abcdef"[ch >> 4]);
+			out_c(f, "0123456789abcdef"[ch & 15]);
 		} else {
-			putc(ch, f);
+			out_c(f, ch);
 		}
 	}
-	putc('"', f);
+	out_c(f, '"');
 }
 
 /* ", "key": " */
-static void json_key(FILE *f, const char *key)
+static void json_key(struct out *f, const char *key)
 {
-	fputs(", \"", f);
-	fputs(key, f);
-	fputs("\": ", f);
+	out_s(f, ", \"");
+	out_s(f, key);
+	out_s(f, "\": ");
 }
 
-static void json_u(FILE *f, const char *key, bool have,
+static void json_u(struct out *f, const char *key, bool have,
 		   unsigned long long v)
 {
 	json_key(f, key);
 	if (have)
 		put_u(f, v);
 	else
-		fputs("null", f);
+		out_s(f, "null");
 }
 
-static void json_b(FILE *f, const char *key, int v)
+static void json_b(struct out *f, const char *key, int v)
 {
 	json_key(f, key);
-	fputs(v < 0 ? "null" : v ? "true" : "false", f);
+	out_s(f, v < 0 ? "null" : v ? "true" : "false");
 }
 
-static void json_s(FILE *f, const char *key, const char *v)
+static void json_s(struct out *f, const char *key, const char *v)
 {
 	json_key(f, key);
 	if (v)
 		json_str(f, v);
 	else
-		fputs("null", f);
+		out_s(f, "null");
 }
 
 #define JB(f, t, key, a, v)	json_b(f, key, HAS(t, a) ? (v) : -1)
 #define JU(f, t, key, a, v)	json_u(f, key, HAS(t, a), v)
 
 /* "k": v, ... of a nest of counters, with their names */
-static void json_counters(FILE *f, const char * const *names, unsigned int n,
+static void json_counters(struct out *f, const char * const *names, unsigned int n,
 			  const unsigned long long *v, uint32_t present,
 			  const char *sep)
 {
@@ -1081,20 +1119,20 @@ static void json_counters(FILE *f, const char * const *names, unsigned int n,
 	for (i = 0; i < n; i++) {
 		if (!names[i])
 			continue;
-		fputs(sep, f);
-		putc('"', f);
-		fputs(names[i], f);
-		fputs("\": ", f);
+		out_s(f, sep);
+		out_c(f, '"');
+		out_s(f, names[i]);
+		out_s(f, "\": ");
 		if (present & BIT(i))
 			put_u(f, v[i]);
 		else
-			fputs("null", f);
+			out_s(f, "null");
 		sep = ", ";
 	}
 }
 
 /* The fields of one tunnel, after an opening brace and a first field. */
-static void json_fields(FILE *f, const struct tunnel *t)
+static void json_fields(struct out *f, const struct tunnel *t)
 {
 	json_u(f, "ifindex", true, t->ifindex);
 	json_s(f, "kind", HAS(t, GRE_KA_A_KIND) ? t->kind : NULL);
@@ -1116,23 +1154,23 @@ static void json_fields(FILE *f, const struct tunnel *t)
 	json_s(f, "cause", cause_name(t));
 	JU(f, t, "peer_period_ms", GRE_KA_A_PEER_PERIOD_MS, t->peer_period_ms);
 	json_s(f, "unsupported", t->unsupported);
-	fputs(", \"statistics\": {", f);
+	out_s(f, ", \"statistics\": {");
 	json_counters(f, stat_json, ARRAY_SIZE(stat_json), t->stats,
 		      t->stats_present, "");
 	json_counters(f, rtt_json, ARRAY_SIZE(rtt_json), t->rtt,
 		      t->rtt_present, ", ");
-	fputs("}, \"refused\": {", f);
+	out_s(f, "}, \"refused\": {");
 	json_counters(f, reason_names, ARRAY_SIZE(reason_names), t->refused,
 		      t->refused_present, "");
-	putc('}', f);
+	out_c(f, '}');
 }
 
-static void show_json(FILE *f, const struct tunnel *t)
+static void show_json(struct out *f, const struct tunnel *t)
 {
-	fputs("{\"name\": ", f);
+	out_s(f, "{\"name\": ");
 	json_str(f, t->name);
 	json_fields(f, t);
-	putc('}', f);
+	out_c(f, '}');
 }
 
 /* --- errors ------------------------------------------------------------------ */
@@ -1209,6 +1247,7 @@ static int cmd_show(struct gk *g, int argc, char **argv)
 {
 	struct nl *nl = gk_connect(g);
 	const struct family *fam = &g->fam;
+	struct out *o = &out_stdout;
 	struct tunnels ts = {};
 	size_t i, shown = 0;
 	struct nl_err e;
@@ -1236,7 +1275,7 @@ static int cmd_show(struct gk *g, int argc, char **argv)
 	}
 	links_admin_state(&ts);
 	if (opt_json)
-		fputs("[\n", stdout);
+		out_s(o, "[\n");
 	for (i = 0; i < ts.n; i++) {
 		const struct tunnel *t = &ts.v[i];
 
@@ -1246,17 +1285,18 @@ static int cmd_show(struct gk *g, int argc, char **argv)
 			continue;
 		if (opt_json) {
 			if (shown)
-				fputs(",\n", stdout);
-			show_json(stdout, t);
+				out_s(o, ",\n");
+			show_json(o, t);
 		} else {
 			if (shown)
-				fputc('\n', stdout);
-			show_text(stdout, t);
+				out_c(o, '\n');
+			show_text(o, t);
 		}
 		shown++;
 	}
 	if (opt_json)
-		fputs(shown ? "\n]\n" : "]\n", stdout);
+		out_s(o, shown ? "\n]\n" : "]\n");
+	out_flush(o);
 	if (!shown && !argc)
 		fprintf(stderr, PROG ": no tunnels with keepalive support\n");
 	for (i = 0; i < ts.n; i++)
@@ -1462,34 +1502,55 @@ static void timestamp(char *buf, size_t len)
 
 static void monitor_event(const struct nlmsghdr *nlh, uint8_t cmd)
 {
-	const char *event = cmd == GRE_KA_CMD_STATE_NTF ? "state" : "conf";
-	char ts[64], a[32];
+	struct out *o = &out_stdout;
 	struct tunnel t;
+	char ts[64];
 
 	if (tunnel_parse(nlh, &t))
 		return;
 	timestamp(ts, sizeof(ts));
 	if (opt_json) {
-		fprintf(stdout, "{\"time\": \"%s\", \"event\": \"%s\", \"name\": ",
-			ts, event);
-		json_str(stdout, t.name);
-		json_fields(stdout, &t);
-		fputs("}\n", stdout);
+		out_s(o, "{\"time\": \"");
+		out_s(o, ts);
+		out_s(o, cmd == GRE_KA_CMD_STATE_NTF ? "\", \"event\": \"state\"" :
+		      "\", \"event\": \"conf\"");
+		out_s(o, ", \"name\": ");
+		json_str(o, t.name);
+		json_fields(o, &t);
+		out_s(o, "}\n");
 	} else if (cmd == GRE_KA_CMD_STATE_NTF) {
-		printf("[%s] %s: line protocol %s, cause %s, counter %u\n", ts,
-		       t.name, line_protocol(&t), cause_name(&t) ?: "?",
-		       t.counter);
+		out_c(o, '[');
+		out_s(o, ts);
+		out_s(o, "] ");
+		out_s(o, t.name);
+		out_s(o, ": line protocol ");
+		out_s(o, line_protocol(&t));
+		out_s(o, ", cause ");
+		out_s(o, cause_name(&t) ?: "?");
+		out_s(o, ", counter ");
+		put_u(o, t.counter);
+		out_c(o, '\n');
 	} else {
-		printf("[%s] %s: settings: enabled %u, period %s sec, retries %u, up_count %u, ",
-		       ts, t.name, t.enabled, ms_to_s(t.period_ms, a, sizeof(a)),
-		       t.retries, t.up_count);
-		printf("reflect %s, auth %s, passive %s; state %s\n",
-		       t.reflect ? "on" : "off", t.auth ? "on" : "off",
-		       t.passive ? "on" : "off", state_name(&t) ?: "?");
+		out_c(o, '[');
+		out_s(o, ts);
+		out_s(o, "] ");
+		out_s(o, t.name);
+		out_s(o, ": settings: enabled ");
+		put_u(o, t.enabled);
+		out_s(o, ", period ");
+		put_secs(o, t.period_ms);
+		out_s(o, " sec, retries ");
+		put_u(o, t.retries);
+		out_s(o, ", up_count ");
+		put_u(o, t.up_count);
+		out_s(o, t.reflect ? ", reflect on" : ", reflect off");
+		out_s(o, t.auth ? ", auth on" : ", auth off");
+		out_s(o, t.passive ? ", passive on; state " : ", passive off; state ");
+		out_s(o, state_name(&t) ?: "?");
+		out_c(o, '\n');
 	}
 	free(t.unsupported);
-	if (fflush(stdout) == EOF)
-		exit(1);
+	out_flush(o);
 }
 
 /* Did nlctrl announce that the gre_ka family went away? */
@@ -1510,7 +1571,7 @@ static bool family_gone(const struct nlmsghdr *nlh, uint16_t id)
 static int cmd_monitor(struct gk *g, int argc)
 {
 	const struct family *fam = &g->fam;
-	int grp, size = 4 * 1024 * 1024;
+	int grp, size = 16 * 1024 * 1024;
 	struct nl *nl;
 
 	if (argc)
@@ -1529,10 +1590,11 @@ static int cmd_monitor(struct gk *g, int argc)
 	if (grp)
 		mnl_socket_setsockopt(nl->sk, NETLINK_ADD_MEMBERSHIP, &grp,
 				      sizeof(grp));
-	/* Room for bursts (10,000 tunnels going down at once). */
-	setsockopt(mnl_socket_get_fd(nl->sk), SOL_SOCKET, SO_RCVBUF, &size,
-		   sizeof(size));
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Room for bursts (10,000 tunnels going down at once), beyond rmem_max if root. */
+	if (setsockopt(mnl_socket_get_fd(nl->sk), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &size, sizeof(size)) < 0)
+		setsockopt(mnl_socket_get_fd(nl->sk), SOL_SOCKET, SO_RCVBUF,
+			   &size, sizeof(size));
 	for (;;) {
 		ssize_t n = mnl_socket_recvfrom(nl->sk, nl->buf, RECV_SIZE);
 		const struct nlmsghdr *m = (const struct nlmsghdr *)nl->buf;
@@ -1672,8 +1734,6 @@ int main(int argc, char **argv)
 		}
 		argc = n;
 	}
-	if (!strcmp(cmd, "show"))
-		setvbuf(stdout, NULL, _IOFBF, OUT_BUF_SIZE);
 
 	if (!strcmp(cmd, "show"))
 		n = cmd_show(&g, argc, argv);

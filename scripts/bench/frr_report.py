@@ -219,11 +219,11 @@ plot "{d}/frr.dat" u 1:($3 == 0 ? $2 : 1/0) w p pt 7 ps 0.6 lc rgb "blue" t "gre
 {'' if sc else 'unset multiplot; exit'}
 set title "CPU per session per router (whole VM, minus idle)"
 set xtics auto norotate
-set logscale x
+set logscale xy
 set xrange [50:2000]
-set yrange [0:*]
+set yrange [1:*]
 set xlabel "sessions per router"
-set ylabel "us of CPU per second per session"
+set ylabel "us of CPU per second per session (log)"
 plot "{d}/frr-scale.dat" u 1:3 w lp pt 7 lc rgb "blue" t "gre_ka, both ends sending", \\
      "{d}/frr-scale.dat" u 1:5 w lp pt 5 lc rgb "dark-blue" dt 2 t "gre_ka, one end passive", \\
      "{d}/frr-scale.dat" u 1:4 w lp pt 6 lc rgb "red" t "bfdd"

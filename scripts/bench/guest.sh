@@ -6,7 +6,7 @@
 # turns them into the table and the plot.
 #
 # Environment (defaults in brackets):
-#   BENCH_SECTIONS   which parts run [latency load datapath scale frr]
+#   BENCH_SECTIONS   which parts run [latency load datapath scale cli frr]
 #   BENCH_TRIALS     cut/repair trials per period [30]
 #   BENCH_CONFIGS    period_msxretries configurations [1000x3 100x3 20x3]
 #   BENCH_LOAD_SECS  the loaded run counting false downs [60]
@@ -16,6 +16,8 @@
 #                    [100 1000 10000@10000]; 10000 at 1 s saturates the
 #                    VM and takes about 20 minutes
 #   BENCH_CPU_SECS   each CPU-cost interval [30]
+#   BENCH_CLI_N      cli: tunnels for gre-ka show and the memory with and
+#                    without sysfs [10000]
 #   BENCH_FRR_INTERVALS  frr: detection intervals, ms [300 50 20]; gre_ka
 #                    runs with retries m-1, bfdd with multiplier m
 #   BENCH_FRR_MULT   frr: BFD's detect multiplier m [3]
@@ -39,7 +41,7 @@
 # shellcheck source=scripts/tests/frr.sh
 . "$(dirname "$0")/../tests/frr.sh"
 
-SECTIONS=${BENCH_SECTIONS:-latency load datapath scale frr}
+SECTIONS=${BENCH_SECTIONS:-latency load datapath scale cli frr}
 TRIALS=${BENCH_TRIALS:-30}
 CONFIGS=${BENCH_CONFIGS:-1000x3 100x3 20x3}
 LOAD_SECS=${BENCH_LOAD_SECS:-60}
@@ -47,6 +49,7 @@ DP_SECS=${BENCH_DP_SECS:-10}
 DP_ROUNDS=${BENCH_DP_ROUNDS:-4}
 SCALE=${BENCH_SCALE:-100 1000 10000@10000}
 CPU_SECS=${BENCH_CPU_SECS:-30}
+CLI_N=${BENCH_CLI_N:-10000}
 FRR_INTERVALS=${BENCH_FRR_INTERVALS:-300 50 20}
 FRR_MULT=${BENCH_FRR_MULT:-3}
 FRR_TRIALS=${BENCH_FRR_TRIALS:-20}
@@ -216,6 +219,16 @@ if section scale; then
 		python3 "$BENCH/scale.py" --n "$n" --period-ms "$p" --cpu-secs "$CPU_SECS" \
 			--ko "$GRE_KA_KO" --out "$RES/scale-$n-$p.json" || fail "scale $e"
 	done
+fi
+
+# --- 2b. gre-ka show at many tunnels; memory with and without sysfs ---------------
+# scripts/bench/cli.py: one namespace with CLI_N tunnels; the module loaded
+# with sysfs=1, then sysfs=0; the host-built gre-ka (build-module.sh).
+if section cli; then
+	say "cli: gre-ka show and memory per tunnel at $CLI_N tunnels"
+	python3 "$BENCH/cli.py" --n "$CLI_N" --ko "$GRE_KA_KO" \
+		--gk "$GRE_KA_REPO/.build/tools/gre-ka" --out "$RES/cli-$CLI_N.json" ||
+		fail "cli $CLI_N"
 fi
 
 # --- 4. Routing daemons: gre_ka vs FRR's bfdd vs OSPF alone ----------------------

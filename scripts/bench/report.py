@@ -129,6 +129,32 @@ def main():
 				out(f'       problems: {"; ".join(s["problems"])}')
 		out('')
 
+	# --- gre-ka show, memory without sysfs (scripts/bench/cli.py) ---------
+	cl = sorted((load(f) for f in glob.glob(f'{d}/cli-*.json')), key=lambda c: c['n'])
+	if cl:
+		res['cli'] = cl
+		out('2b. gre-ka show (wall time, ms, min/median/max of runs) and bytes per tunnel')
+		out('    with the module loaded, keepalive on (slab: /proc/meminfo Slab delta; objects:')
+		out('    /proc/slabinfo active objects)')
+		for c in cl:
+			def t(k):
+				s = c.get(k)
+				return f'{s["min_ms"]:.0f}/{s["median_ms"]:.0f}/{s["max_ms"]:.0f}' if s else '-'
+			out(f'   N={c["n"]}: show {t("show")}, --json show {t("show_json")}, '
+			    f'show of one {t("show_one")}; ip link show {t("ip_link_show")}')
+			for k in ('sysfs1', 'sysfs0'):
+				m = c.get(f'{k}_memory')
+				if m:
+					out(f'   {k.replace("sysfs", "sysfs=")}: slab {m["slab_bytes_per_tunnel"]} B, '
+					    f'unreclaimable {m["unreclaimable_bytes_per_tunnel"]} B, objects '
+					    f'{m["active_object_bytes_per_tunnel"]} B, percpu '
+					    f'{m["percpu_bytes_per_tunnel"]} B per tunnel; top caches '
+					    + ', '.join(f'{n} {b}' for n, b in
+							list(m['caches_bytes_per_tunnel'].items())[:5]))
+			if c.get('problems'):
+				out(f'       problems: {"; ".join(c["problems"])}')
+		out('')
+
 	# --- data path -------------------------------------------------------
 	dp = {'tcp_mbps': {'off': [], 'on': []}, 'udp_pps': {'off': [], 'on': []}}
 	for f in sorted(glob.glob(f'{d}/dp-*.json')):
