@@ -6,7 +6,8 @@
 # turns them into the table and the plot.
 #
 # Environment (defaults in brackets):
-#   BENCH_SECTIONS   which parts run [latency load datapath scale cli frr]
+#   BENCH_SECTIONS   which parts run [latency load datapath scale cli passive frr]
+#   BENCH_PASSIVE    passive: "N@PERIOD_MS" hub tunnels, spokes' period [1000@1000]
 #   BENCH_TRIALS     cut/repair trials per period [30]
 #   BENCH_CONFIGS    period_msxretries configurations [1000x3 100x3 20x3]
 #   BENCH_LOAD_SECS  the loaded run counting false downs [60]
@@ -41,7 +42,8 @@
 # shellcheck source=scripts/tests/frr.sh
 . "$(dirname "$0")/../tests/frr.sh"
 
-SECTIONS=${BENCH_SECTIONS:-latency load datapath scale cli frr}
+SECTIONS=${BENCH_SECTIONS:-latency load datapath scale cli passive frr}
+PASSIVE=${BENCH_PASSIVE:-1000@1000}
 TRIALS=${BENCH_TRIALS:-30}
 CONFIGS=${BENCH_CONFIGS:-1000x3 100x3 20x3}
 LOAD_SECS=${BENCH_LOAD_SECS:-60}
@@ -229,6 +231,14 @@ if section cli; then
 	python3 "$BENCH/cli.py" --n "$CLI_N" --ko "$GRE_KA_KO" \
 		--gk "$GRE_KA_REPO/.build/tools/gre-ka" --out "$RES/cli-$CLI_N.json" ||
 		fail "cli $CLI_N"
+fi
+
+# --- 2c. A passive hub: N tunnels that send nothing --------------------------------
+# scripts/bench/passive.sh: zero keepalives sent by the hub, learned
+# periods, CPU, and the time until every hub tunnel is down after a cut.
+if section passive; then
+	say "passive: a hub with ${PASSIVE%@*} passive tunnels, spokes every ${PASSIVE#*@} ms"
+	"$BENCH/passive.sh" "$RES" "${PASSIVE%@*}" "${PASSIVE#*@}" || fail "passive $PASSIVE"
 fi
 
 # --- 4. Routing daemons: gre_ka vs FRR's bfdd vs OSPF alone ----------------------

@@ -106,10 +106,12 @@ def addrs(raw):
 
 
 def l3(p):
-    if IP in p:
-        return bytes(p[IP])
-    if IPv6 in p:
-        return bytes(p[IPv6])
+    # The outermost IP header: an ip6gre packet carrying IPv4 has both.
+    x = p
+    while x:
+        if isinstance(x, (IP, IPv6)):
+            return bytes(x)
+        x = x.payload
     return None
 
 

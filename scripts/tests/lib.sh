@@ -85,44 +85,44 @@ _gk_result() {
 # ns_create and load_module can record what cleanup must undo), output to
 # $_GK_OUTFILE; sets _gk_out to the output and returns CMD's status.
 _gk_run() {
-	local rc
+	local _gk_rc
 	"$@" >"$_GK_OUTFILE" 2>&1 </dev/null
-	rc=$?
+	_gk_rc=$?
 	_gk_out=$(cat "$_GK_OUTFILE")
-	return "$rc"
+	return "$_gk_rc"
 }
 
 # check DESCRIPTION CMD [ARGS...]: assert that CMD succeeds. On failure its
 # output and exit status are shown. Returns CMD's success.
 check() {
-	local desc=$1 out rc
+	local _gk_desc=$1 _gk_o _gk_rc
 	shift
 	_gk_run "$@"
-	rc=$?
-	out=$_gk_out
-	if [ "$rc" = 0 ]; then
-		_gk_result 0 "$desc"
+	_gk_rc=$?
+	_gk_o=$_gk_out
+	if [ "$_gk_rc" = 0 ]; then
+		_gk_result 0 "$_gk_desc"
 	else
-		_gk_result 1 "$desc" "command: $*
-exit status: $rc${out:+
-$out}"
+		_gk_result 1 "$_gk_desc" "command: $*
+exit status: $_gk_rc${_gk_o:+
+$_gk_o}"
 		return 1
 	fi
 }
 
 # check_fail DESCRIPTION CMD [ARGS...]: assert that CMD fails.
 check_fail() {
-	local desc=$1 out rc
+	local _gk_desc=$1 _gk_o _gk_rc
 	shift
 	_gk_run "$@"
-	rc=$?
-	out=$_gk_out
-	if [ "$rc" != 0 ]; then
-		_gk_result 0 "$desc"
+	_gk_rc=$?
+	_gk_o=$_gk_out
+	if [ "$_gk_rc" != 0 ]; then
+		_gk_result 0 "$_gk_desc"
 	else
-		_gk_result 1 "$desc" "command: $*
-succeeded but should have failed${out:+
-$out}"
+		_gk_result 1 "$_gk_desc" "command: $*
+succeeded but should have failed${_gk_o:+
+$_gk_o}"
 		return 1
 	fi
 }
@@ -153,15 +153,15 @@ text_has() {
 # Use it for conditions that become true asynchronously, inside check:
 #   check "carrier goes down" wait_for 10 "NO-CARRIER" has_no_carrier r1 gre1
 wait_for() {
-	local tmo=$1 desc=$2 deadline
+	local _gk_tmo=$1 _gk_desc=$2 _gk_deadline
 	shift 2
-	deadline=$(($(date +%s%N) + tmo * 1000000000))
+	_gk_deadline=$(($(date +%s%N) + _gk_tmo * 1000000000))
 	while :; do
 		"$@" >/dev/null 2>&1 && return 0
-		[ "$(date +%s%N)" -ge "$deadline" ] && break
+		[ "$(date +%s%N)" -ge "$_gk_deadline" ] && break
 		sleep 0.1
 	done
-	echo "timed out after ${tmo} s waiting for: $desc"
+	echo "timed out after ${_gk_tmo} s waiting for: $_gk_desc"
 	return 1
 }
 

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# debug: kmemleak (loads, unloads, creates and destroys: where a leak shows)
 # timeout: 120
 #
 # Basic lifecycle: with an ip_gre tunnel between two routers, the module

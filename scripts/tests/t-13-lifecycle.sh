@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# debug: kmemleak (loads, unloads, creates and destroys: where a leak shows)
 # timeout: 240
 #
 # Lifecycle: attach to tunnels that existed before the module and to new

@@ -109,6 +109,9 @@ command -v qemu-system-x86_64 >/dev/null ||
 	echo '#!/bin/bash'
 	echo "# written by scripts/vm/run.sh"
 	echo 'export GRE_KA_KO=${GRE_KA_KO:-$GRE_KA_REPO/.build/$GRE_KA_KERNEL/gre_ka.ko}'
+	# The host's debug kernel tree (its tools, e.g. YNL), wherever the
+	# host's cache is: the guest's HOME is not the host's.
+	printf 'export GRE_KA_DEBUG_TREE=${GRE_KA_DEBUG_TREE:-%q}\n' "$(debug_kernel_tree)"
 	printf 'cd %q || exit 1\n' "$GRE_KA_REPO"
 	printf 'exec'
 	printf ' %q' "$@"
