@@ -8,7 +8,8 @@
 #   make tools          build the gre-ka command (.build/tools/gre-ka; libmnl)
 #   make check          the whole test suite (scripts/check.sh)
 #   make vmtest         one kernel's VM tests: KERNEL=6.12 TESTS="t-00-basic"
-#   make soak           the fuzz and stress tests, long, on the debug kernel:
+#   make soak           the fuzz and stress tests, long, on the debug kernel
+#                       (SOAK_TESTS="t-20-reflect ..." for any others):
 #                       SOAK_KERNEL=debug GRE_KA_FUZZ_COUNT=... GRE_KA_STRESS_SECS=...
 #   make demo           boot a VM and show a GRE tunnel between two routers
 #   make bench          benchmarks in a VM: table, out/bench/results.json, plot
@@ -41,6 +42,8 @@ KERNEL ?= 6.12
 TESTS ?=
 SOAK_KERNEL ?= debug
 SOAK_OUT ?= out/soak-$(SOAK_KERNEL)
+# Any VM tests, e.g. those make check leaves off the debug kernel.
+SOAK_TESTS ?= t-30-fuzz t-31-stress
 
 # The version lives in dkms.conf only.
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(CURDIR)/dkms.conf)
@@ -138,7 +141,7 @@ soak:
 		$(if $(GRE_KA_FUZZ_COUNT),GRE_KA_FUZZ_COUNT=$(GRE_KA_FUZZ_COUNT)) \
 		$(if $(GRE_KA_STRESS_SECS),GRE_KA_STRESS_SECS=$(GRE_KA_STRESS_SECS)) \
 		$(if $(KINDS),KINDS="$(KINDS)") \
-		scripts/tests/run-all.sh t-30-fuzz t-31-stress; \
+		scripts/tests/run-all.sh $(SOAK_TESTS); \
 	rc=$$?; echo "soak figures ($(SOAK_KERNEL)):"; \
 	cat $(SOAK_OUT)/results $(SOAK_OUT)/fuzz-figures $(SOAK_OUT)/stress-figures 2>/dev/null; \
 	exit $$rc

@@ -368,15 +368,28 @@ void gre_ka_learn_sample(struct gre_ka_learn *l, u64 interval_ns, u32 k)
 		return;
 	if (k) {
 		s = div_u64(interval_ns, k);
-		/* The sender's own clock: exact, follow a change at once. */
-		if (!est || s > est + est / 4 || s + est / 4 < est)
-			l->est_ns = s;
-		else
-			l->est_ns = est - (est >> 3) + (s >> 3);
 		l->relearn = false;
 		l->samples = 0;
 		l->misfit = 0;
 		l->multiple = 0;
+		/*
+		 * The sender's own clock: exact but for its timer's latency. A
+		 * change of period is followed once two samples in a row agree
+		 * on it; one outlier alone (a send delayed by a stalled CPU,
+		 * and the prompt one after it) is not a change.
+		 */
+		if (est && (s > est + est / 4 || s + est / 4 < est)) {
+			if (l->cand_ns && s <= l->cand_ns + l->cand_ns / 4 &&
+			    s + l->cand_ns / 4 >= l->cand_ns) {
+				l->est_ns = s;
+				l->cand_ns = 0;
+			} else {
+				l->cand_ns = s;
+			}
+			return;
+		}
+		l->cand_ns = 0;
+		l->est_ns = est ? est - (est >> 3) + (s >> 3) : s;
 		return;
 	}
 

@@ -551,10 +551,18 @@ static void learn_exact(struct kunit *test)
 	/* Ours: sequence distance 3 over 900 ms of the sender's clock. */
 	gre_ka_learn_sample(&l, 900 * MS, 3);
 	KUNIT_EXPECT_EQ(test, l.est_ns, 300 * MS);
-	/* A change is followed at once. */
+	/* One outlier (a send the sender's CPU delayed) is not a change. */
+	gre_ka_learn_sample(&l, 4618 * MS, 1);
+	KUNIT_EXPECT_EQ(test, l.est_ns, 300 * MS);
+	gre_ka_learn_sample(&l, 300 * MS, 1);
+	KUNIT_EXPECT_EQ(test, l.est_ns, 300 * MS);
+	/* A change is followed as soon as two samples agree on it. */
 	gre_ka_learn_sample(&l, 1000 * MS, 1);
-	KUNIT_EXPECT_EQ(test, l.est_ns, 1000 * MS);
+	KUNIT_EXPECT_EQ(test, l.est_ns, 300 * MS);
+	gre_ka_learn_sample(&l, 1010 * MS, 1);
+	KUNIT_EXPECT_EQ(test, l.est_ns, 1010 * MS);
 	gre_ka_learn_sample(&l, 2 * 50 * MS, 2);
+	gre_ka_learn_sample(&l, 50 * MS, 1);
 	KUNIT_EXPECT_EQ(test, l.est_ns, 50 * MS);
 	/* Small differences are smoothed. */
 	gre_ka_learn_sample(&l, 58 * MS, 1);

@@ -465,6 +465,15 @@ reap() {
 	done
 	running_pids=("${alive[@]}")
 }
+# debug_not_run WHY: KUnit, every debug test and debug/vm fail with WHY.
+debug_not_run() {
+	local t
+	result debug/kunit FAIL "$1"
+	for t in $(tests_for debug); do
+		result "debug/$t" FAIL "not run: $1"
+	done
+	result debug/vm FAIL "not run: $1"
+}
 # add_debug_jobs: once the debug kernel is there, its module and its VMs.
 debug_added=0
 add_debug_jobs() {
@@ -474,20 +483,12 @@ add_debug_jobs() {
 	[ "$want_debug" = 1 ] || return 0
 	if [ "$debug_state" != ok ]; then
 		result debug/build-w1 FAIL "no debug kernel"
-		result debug/kunit FAIL "no debug kernel"
-		for t in $(tests_for debug); do
-			result "debug/$t" FAIL "not run: no debug kernel"
-		done
-		result debug/vm FAIL "not run: no debug kernel"
+		debug_not_run "no debug kernel"
 		return 0
 	fi
 	build_module debug
 	if [[ " ${build_ok[*]} " != *" debug "* ]]; then
-		result debug/kunit FAIL "module build failed"
-		for t in $(tests_for debug); do
-			result "debug/$t" FAIL "not run: module build failed"
-		done
-		result debug/vm FAIL "not run: module build failed"
+		debug_not_run "module build failed"
 		return 0
 	fi
 	for ((i = 1; i <= nshards; i++)); do

@@ -29,36 +29,16 @@ import subprocess
 import sys
 import time
 
+from benchlib import logger, meminfo, sh, slab_caches
+
 NS = 'c1'
 
 
-def sh(*cmd, **kw):
-	return subprocess.run(cmd, check=True, **kw)
-
-
-def log(msg):
-	print(f'# {time.strftime("%T")} cli: {msg}', flush=True)
-
-
-def meminfo():
-	with open('/proc/meminfo') as f:
-		return {l.split(':')[0]: int(l.split()[1]) for l in f}
-
-
-def slab_bytes():
-	"""Bytes of active objects per cache (active_objs x objsize)."""
-	caches = {}
-	with open('/proc/slabinfo') as f:
-		for l in f:
-			if l.startswith(('slabinfo', '#')):
-				continue
-			w = l.split()
-			caches[w[0]] = caches.get(w[0], 0) + int(w[1]) * int(w[3])
-	return caches
+log = logger('cli')
 
 
 def reading():
-	return meminfo(), slab_bytes()
+	return meminfo(), slab_caches()
 
 
 def settle(secs=3):

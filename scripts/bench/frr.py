@@ -35,6 +35,7 @@ import sys
 import threading
 import time
 
+from benchlib import logger, ns_pair, sh
 from latency import Tc, mono_ms, read, write
 
 PREFIX = '192.0.2.0/24'
@@ -53,8 +54,7 @@ RTA_DST, RTA_OIF, RTA_MULTIPATH, RTA_TABLE = 1, 4, 9, 15
 RT_TABLE_MAIN = 254
 
 
-def log(msg):
-	print(f'# {time.strftime("%T")} frr: {msg}', flush=True)
+log = logger('frr')
 
 
 def vty(ns, *cmds, check=True):
@@ -647,10 +647,6 @@ SC = '/run/gre_ka-frrscale'
 UL1, UL2 = '198.51.100.1', '198.51.100.2'
 
 
-def sh(*cmd, **kw):
-	return subprocess.run(cmd, check=True, **kw)
-
-
 def busy_ticks():
 	"""(busy, all) USER_HZ ticks from /proc/stat: everything but idle
 	and iowait."""
@@ -736,17 +732,8 @@ def scale(a):
 		res['problems'].append(m)
 
 	try:
+		ns_pair(('s1', 's2'), (UL1, UL2))
 		for ns in ('s1', 's2'):
-			sh('ip', 'netns', 'add', ns)
-			sh('ip', '-n', ns, 'link', 'set', 'lo', 'up')
-			sh('ip', 'netns', 'exec', ns, 'sh', '-c',
-			   'echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6 && '
-			   'echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6')
-		sh('ip', 'link', 'add', 'eth0', 'netns', 's1', 'type', 'veth',
-		   'peer', 'name', 'eth0', 'netns', 's2')
-		for ns, ad in (('s1', UL1), ('s2', UL2)):
-			sh('ip', '-n', ns, 'addr', 'add', f'{ad}/24', 'dev', 'eth0')
-			sh('ip', '-n', ns, 'link', 'set', 'eth0', 'up')
 			os.makedirs(f'{SC}/{ns}', exist_ok=True)
 			sh('nsenter', f'--net=/run/netns/{ns}', 'mount', '-t', 'sysfs', 'sysfs',
 			   f'{SC}/{ns}')

@@ -7,6 +7,7 @@
 #
 # Environment (defaults in brackets):
 #   BENCH_SECTIONS   which parts run [latency load datapath scale cli passive frr]
+#                    (frr_scale: only the frr section's sessions part)
 #   BENCH_PASSIVE    passive: "N@PERIOD_MS" hub tunnels, spokes' period [1000@1000]
 #   BENCH_TRIALS     cut/repair trials per period [30]
 #   BENCH_CONFIGS    period_msxretries configurations [1000x3 100x3 20x3]
@@ -246,30 +247,6 @@ fi
 # backup link eth1 (cost 100) and 192.0.2.0/24 behind r2; zebra, ospfd
 # and bfdd in each (scripts/tests/frr.sh). scripts/bench/frr.py does the
 # measuring; see Documentation/bench.rst.
-frr_ospf_conf() {
-	# frr_ospf_conf NS ROUTER_ID
-	frr_conf "$1" ospfd <<EOF
-hostname $1
-log file $FRR_LOG/$1-ospfd.log
-interface gre1
- ip ospf area 0
- ip ospf network point-to-point
- ip ospf cost 10
- ip ospf hello-interval 1
- ip ospf dead-interval 10
-interface eth1
- ip ospf area 0
- ip ospf network point-to-point
- ip ospf cost 100
- ip ospf hello-interval 1
- ip ospf dead-interval 10
-interface lan0
- ip ospf area 0
- ip ospf passive
-router ospf
- ospf router-id $2
-EOF
-}
 
 frr_bfd_conf() {
 	local i
@@ -299,7 +276,7 @@ frr_setup() {
 		echo "hostname $ns" | frr_conf "$ns" zebra && frr_start "$ns" zebra &&
 			frr_bfd_conf "$ns" && frr_start "$ns" bfdd || return 1
 	done
-	frr_ospf_conf r1 10.0.0.1 && frr_ospf_conf r2 10.0.0.2 &&
+	ospf_conf r1 10.0.0.1 && ospf_conf r2 10.0.0.2 &&
 		frr_start r1 ospfd && frr_start r2 ospfd &&
 		wait_for 60 "OSPF Full on both links" ospf_full r1 2 &&
 		wait_for 30 "192.0.2.0/24 on gre1" route_on r1 192.0.2.0/24 gre1
@@ -358,6 +335,9 @@ if section frr; then
 	_GK_MODULE_LOADED=0
 	_GK_NETNS=()
 	_GK_PIDS=()
+fi
+# The sessions part alone: BENCH_SECTIONS=frr_scale.
+if section frr || section frr_scale; then
 	module_loaded || load_module || fail "frr: insmod for scale"
 	for e in $FRR_SCALE; do
 		say "frr: scale, ${e%@*} sessions per router at ${e#*@} ms"

@@ -186,15 +186,15 @@ def main():
 	if os.path.exists(pf):
 		p = load(pf)
 		res['passive'] = p
-		q = lambda m: f'{m["median"]}/{m["p95"]}/{m["max"]}'
+		qs = lambda m: f'{m["median"]}/{m["p95"]}/{m["max"]}'
 		out(f'2c. passive hub: {p["tunnels"]} tunnels, spokes every {p["spoke_period_ms"]} ms x '
 		    f'{p["retries"]}; window {p["window_ms"][0]}-{p["window_ms"][1]} ms')
 		out(f'   keepalives the hub sent: {p["hub_keepalives_sent"]}; requests it counted: '
-		    f'{p["hub_requests_counted"]}; learned period median/p95/max {q(p["learned_period_ms"])} ms')
+		    f'{p["hub_requests_counted"]}; learned period median/p95/max {qs(p["learned_period_ms"])} ms')
 		out(f'   guest CPU in steady state: {p["guest_cpu_percent_steady"]}% over {p["cpu_secs"]} s')
 		dn, up = p['down_after_cut_ms'], p['up_after_repair_ms']
-		out(f'   cut -> down: {dn["tunnels_down"]} tunnels, median/p95/max {q(dn)} ms; '
-		    f'repair -> up: {up["tunnels_up"]}, {q(up)} ms')
+		out(f'   cut -> down: {dn["tunnels_down"]} tunnels, median/p95/max {qs(dn)} ms; '
+		    f'repair -> up: {up["tunnels_up"]}, {qs(up)} ms')
 		out('')
 
 	frr_report.report(d, res, out)

@@ -37,6 +37,7 @@ import subprocess
 import sys
 import time
 
+from benchlib import logger, meminfo, ns_pair, sh, slab_caches
 from latency import Tc, mono_ms
 
 UL1, UL2 = '198.51.100.1', '198.51.100.2'
@@ -44,27 +45,13 @@ SYS = '/run/gre_ka-bench'
 RETRIES = 3
 
 
-def sh(*cmd, **kw):
-	return subprocess.run(cmd, check=True, **kw)
-
-
-def log(msg):
-	print(f'# {time.strftime("%T")} scale: {msg}', flush=True)
+log = logger('scale')
 
 
 def slab():
 	"""Slab and SUnreclaim (kB), bytes per cache (active objects x size)."""
-	with open('/proc/meminfo') as f:
-		mi = {l.split(':')[0]: int(l.split()[1]) for l in f}
-	total = (mi['Slab'], mi['SUnreclaim'])
-	caches = {}
-	with open('/proc/slabinfo') as f:
-		for l in f:
-			if l.startswith(('slabinfo', '#')):
-				continue
-			w = l.split()
-			caches[w[0]] = caches.get(w[0], 0) + int(w[1]) * int(w[3])
-	return total, caches
+	mi = meminfo()
+	return (mi['Slab'], mi['SUnreclaim']), slab_caches()
 
 
 def cpu_time():
@@ -105,20 +92,7 @@ class Routers:
 		self.ns = ('s1', 's2')
 
 	def setup(self):
-		for ns in self.ns:
-			sh('ip', 'netns', 'add', ns)
-			sh('ip', '-n', ns, 'link', 'set', 'lo', 'up')
-			# IPv4 tunnels only: without this every new tunnel gets
-			# a link-local address, DAD, MLD reports and router
-			# solicitations, minutes of background CPU at N=10,000.
-			sh('ip', 'netns', 'exec', ns, 'sh', '-c',
-			   'echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6 && '
-			   'echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6')
-		sh('ip', 'link', 'add', 'eth0', 'netns', 's1', 'type', 'veth',
-		   'peer', 'name', 'eth0', 'netns', 's2')
-		for ns, a in (('s1', UL1), ('s2', UL2)):
-			sh('ip', '-n', ns, 'addr', 'add', f'{a}/24', 'dev', 'eth0')
-			sh('ip', '-n', ns, 'link', 'set', 'eth0', 'up')
+		ns_pair(self.ns, (UL1, UL2))
 		mac = {ns: subprocess.run(['ip', 'netns', 'exec', ns, 'cat',
 					   '/sys/class/net/eth0/address'],
 					  check=True, capture_output=True,

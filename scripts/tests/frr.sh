@@ -108,6 +108,17 @@ ms_of_ts() {
 # tunnels get the MULTICAST flag (off by default on a point-to-point GRE
 # device), which OSPF's hellos to 224.0.0.5 need.
 ROUTE_PREFIX=192.0.2.0/24
+# Keepalive on gre1 in the routing tests: 200 ms x 3.
+KA_PERIOD=200
+KA_RETRIES=3
+# How late after its window the route may move. The carrier itself may
+# come up to KA_LATE_MS (600 ms) late on this emulated, shared CPU (see
+# ka.sh); after it, linkwatch and the daemons take a median of tens of
+# ms here (make bench's frr section, Documentation/bench.rst) and a few
+# hundred when the host stalls the guest. 1.5 s in all: still far below
+# the daemons' own timers (OSPF dead 10 s, BGP hold 180 s), so a route
+# moving within it was moved by the carrier.
+FIB_LATE_MS=1500
 routing_topo() {
 	TOPO_STOCK_REFLECTOR=0 topo_two_routers && static_neigh &&
 		ip -n r1 link set gre1 multicast on &&
@@ -119,6 +130,38 @@ routing_topo() {
 		ip -n r1 link add lan0 type dummy &&
 		ip -n r1 addr add 192.0.2.129/32 dev lan0 &&
 		ip -n r1 link set lan0 up
+}
+
+# ospf_conf NS ROUTER_ID: ospfd's configuration for routing_topo's router
+# NS: OSPF over gre1 (cost 10) and the backup eth1 (cost 100), hello 1 s,
+# dead 10 s, lan0 passive (the recipe of Documentation/routing.rst).
+ospf_conf() {
+	frr_conf "$1" ospfd <<EOF
+hostname $1
+log file $FRR_LOG/$1-ospfd.log
+!
+interface gre1
+ ip ospf area 0
+ ip ospf network point-to-point
+ ip ospf cost 10
+ ip ospf hello-interval 1
+ ip ospf dead-interval 10
+!
+interface eth1
+ ip ospf area 0
+ ip ospf network point-to-point
+ ip ospf cost 100
+ ip ospf hello-interval 1
+ ip ospf dead-interval 10
+!
+interface lan0
+ ip ospf area 0
+ ip ospf passive
+!
+router ospf
+ ospf router-id $2
+!
+EOF
 }
 
 # fib_change_ms FILE DEV [LINE]: when `ip -ts monitor` (FILE), from line

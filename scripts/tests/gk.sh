@@ -28,32 +28,31 @@ gk() {
 	"$GK" -n "$ns" "$@"
 }
 
-# json_ok JSON PYTHON-EXPR: JSON parses and PYTHON-EXPR is true of it,
-# as `a` (show --json: the array of tunnels). Says why not.
-json_ok() {
+# _json_eval -s JSON EXPR | -f FILE EXPR: the JSON (text, or in FILE)
+# parses and the Python expression EXPR is true of it, as `a`. Says why not.
+_json_eval() {
 	python3 -c '
 import json, sys
+src = sys.argv[2] if sys.argv[1] == "-s" else open(sys.argv[2]).read()
 try:
-	a = json.loads(sys.argv[1])
+	a = json.loads(src)
 except ValueError as e:
-	sys.exit(f"not JSON ({e}): {sys.argv[1][:2000]}")
-if not eval(sys.argv[2]):
-	sys.exit(f"false: {sys.argv[2]}\n{sys.argv[1][:2000]}")
-' "$1" "$2"
+	sys.exit(f"not JSON ({e}): {src[:2000]}")
+if not eval(sys.argv[3]):
+	sys.exit(f"false: {sys.argv[3]}\n{src[:2000]}")
+' "$@"
+}
+
+# json_ok JSON PYTHON-EXPR: JSON parses and PYTHON-EXPR is true of it,
+# as `a` (show --json: the array of tunnels).
+json_ok() {
+	_json_eval -s "$1" "$2"
 }
 
 # json_file_ok FILE PYTHON-EXPR: as json_ok, for JSON in FILE (too big
 # for an argument).
 json_file_ok() {
-	python3 -c '
-import json, sys
-try:
-	a = json.load(open(sys.argv[1]))
-except ValueError as e:
-	sys.exit(f"not JSON ({e})")
-if not eval(sys.argv[2]):
-	sys.exit(f"false: {sys.argv[2]}")
-' "$1" "$2"
+	_json_eval -f "$1" "$2"
 }
 
 # json_lines_ok FILE PYTHON-EXPR: each line of FILE is a JSON object, and

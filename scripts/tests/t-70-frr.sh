@@ -17,47 +17,7 @@
 . "$(dirname "$0")/ka.sh"
 . "$(dirname "$0")/frr.sh"
 
-KA_PERIOD=200
-KA_RETRIES=3
-# How late after its window the route may move. The carrier itself may
-# come up to KA_LATE_MS (600 ms) late on this emulated, shared CPU (see
-# ka.sh); after it, linkwatch, zebra and ospfd take a median of tens of
-# ms here (make bench's frr section, Documentation/bench.rst) and a few
-# hundred when the host stalls the guest. 1.5 s in all: still far below
-# OSPF's dead interval (10 s), so a route moving within it was moved by
-# the carrier.
-FIB_LATE_MS=1500
-
-ospf_conf() {
-	# ospf_conf NS ROUTER_ID
-	frr_conf "$1" ospfd <<EOF
-hostname $1
-log file $FRR_LOG/$1-ospfd.log
-!
-interface gre1
- ip ospf area 0
- ip ospf network point-to-point
- ip ospf cost 10
- ip ospf hello-interval 1
- ip ospf dead-interval 10
-!
-interface eth1
- ip ospf area 0
- ip ospf network point-to-point
- ip ospf cost 100
- ip ospf hello-interval 1
- ip ospf dead-interval 10
-!
-interface lan0
- ip ospf area 0
- ip ospf passive
-!
-router ospf
- ospf router-id $2
-!
-EOF
-}
-
+# KA_PERIOD, KA_RETRIES and FIB_LATE_MS: frr.sh.
 start_frr() {
 	local ns
 	for ns in r1 r2; do

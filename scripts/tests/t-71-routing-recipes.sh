@@ -20,12 +20,7 @@
 . "$(dirname "$0")/ka.sh"
 . "$(dirname "$0")/frr.sh"
 
-KA_PERIOD=200
-KA_RETRIES=3
-# As t-70-frr: the carrier may be up to 600 ms late under emulation, the
-# daemon path takes tens to hundreds of ms; both far below the daemons'
-# own timers (BGP hold 180 s, OSPF dead 10 s).
-FIB_LATE_MS=1500
+# KA_PERIOD, KA_RETRIES and FIB_LATE_MS: frr.sh.
 # BIRD's OSPF recomputes routes once per `tick` (1 s by default): it gets
 # that second more. (Its router LSA is also originated at most every 5 s,
 # RFC 2328's MinLSInterval: the test waits until the last one is older
