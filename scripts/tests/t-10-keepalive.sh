@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# debug: kmemleak (keepalives, replies and line changes: where a leak shows)
 # timeout: 180
 #
 # Core keepalive against a stock Linux peer (forwarding/accept_local/

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# debug: kmemleak (malformed packets take the error paths: where a leak shows)
 # timeout: 200
 #
 # Hostile input: a seeded packet fuzzer (gre_fuzz.c, compiled here) sends

@@ -40,11 +40,13 @@ if [ "${GRE_KA_SOAK:-0}" = 1 ]; then
 elif [ "${GRE_KA_KERNEL:-}" = debug ]; then
 	SECS=${GRE_KA_STRESS_SECS:-10}
 	FAST=30
+	# Setting up two pairs per kind took 438 s there.
+	PAIRS=${GRE_KA_STRESS_PAIRS:-1}
 else
 	SECS=${GRE_KA_STRESS_SECS:-20}
 fi
 KINDS=${KINDS:-gre ip6gre}
-PAIRS=${GRE_KA_STRESS_PAIRS:-2}
+PAIRS=${PAIRS:-${GRE_KA_STRESS_PAIRS:-2}}
 SEED=${GRE_KA_STRESS_SEED:-$$}
 RANDOM=$SEED
 STATE=$(mktemp -d /tmp/gre_ka-stress.XXXXXX)

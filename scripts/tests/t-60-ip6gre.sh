@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# debug: kmemleak (loads, unloads, creates and destroys: where a leak shows)
+# kernels: 6.1 6.12 (the debug kernel runs a subset: README, "Tests on the debug kernel")
 # timeout: 200
 #
 # Core keepalive over an IPv6 underlay (ip6gre) against a stock Linux peer
