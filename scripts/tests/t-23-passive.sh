@@ -126,13 +126,13 @@ check "hub goes down without requests" wait_for 10 "hub down" ka_state_is r2 gre
 req0=$(ka_stat r2 gre1 rx_requests)
 # (python3 and scapy take seconds to start under emulation)
 ns_exec r1 /usr/bin/python3 "$HERE/gre_probe.py" --iface eth0 --src "$R1_UL" \
-	--dst "$R2_UL" --count 60 --interval 0.2 --wait 0 cisco >"$GRE_KA_OUT/t-23-cisco.json" &
+	--dst "$R2_UL" --count 100 --interval 0.2 --wait 0 cisco >"$GRE_KA_OUT/t-23-cisco.json" &
 bg_register $!
-check "Cisco-format keepalives bring the hub up" wait_for 40 "hub up" ka_state_is r2 gre1 up
+check "Cisco-format keepalives bring the hub up" wait_for 90 "hub up" ka_state_is r2 gre1 up
 check "and count as requests" ka_stat_ge r2 gre1 rx_requests $((req0 + 1))
 check "their period learned from arrival times" wait_for 10 "peer_period_ms ~ 200" \
 	peer_period_near r2 gre1 200
-check "their absence takes it down" wait_for 30 "hub down" ka_state_is r2 gre1 down
+check "their absence takes it down" wait_for 60 "hub down" ka_state_is r2 gre1 down
 wait
 diag "cisco: $(cat "$GRE_KA_OUT/t-23-cisco.json")"
 
