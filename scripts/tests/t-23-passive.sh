@@ -143,15 +143,15 @@ pcap=$GRE_KA_OUT/t-23-spoke.pcap
 check "record the spoke's keepalives" ns_exec r2 timeout 10 tcpdump -i eth0 -n -c 8 \
 	-w "$pcap" "ip proto 47 and src $R1_UL"
 replays0=$(ka_get r2 gre1 refused/request_replay)
-ns_exec r1 /usr/bin/python3 "$HERE/pcap_replay.py" "$pcap" --interval 0.3 --seconds 20 \
+ns_exec r1 /usr/bin/python3 "$HERE/pcap_replay.py" "$pcap" --interval 0.3 --seconds 40 \
 	>"$GRE_KA_OUT/t-23-replay.txt" &
 bg_register $!
-check "the replays arrive, refused as such" wait_for 30 "request_replay grows" \
+check "the replays arrive, refused as such" wait_for 90 "request_replay grows" \
 	refused_ge request_replay $((replays0 + 3))
 check "spoke stops" ka_set r1 gre1 enabled 0
 check "replays do not hold the dead hub up" wait_for 5 "hub down" ka_state_is r2 gre1 down
 replays1=$(ka_get r2 gre1 refused/request_replay)
-check "replays go on meanwhile" wait_for 5 "request_replay grows" \
+check "replays go on meanwhile" wait_for 15 "request_replay grows" \
 	refused_ge request_replay $((replays1 + 2))
 check_eq "and the hub stays down" down "$(ka_get r2 gre1 state)"
 wait
