@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # debug: kmemleak (malformed packets take the error paths: where a leak shows)
-# timeout: 300
+# timeout: 500
 #
 # Hostile input: a seeded packet fuzzer (gre_fuzz.c, compiled here) sends
 # randomized and structured-malformed GRE packets from r2 at r1's
