@@ -104,7 +104,13 @@ for name in "${tests[@]}"; do
 		loaded=1
 		rmmod gre_ka 2>/dev/null
 	fi
-	# Isolate the next test from what this one left behind.
+	# Isolate the next test from what this one left behind: a namespace's
+	# sysfs mounted by ka.sh (a test killed by its timeout leaves it, and
+	# the next test's ka_sys would take it for its own namespace's), and
+	# the namespaces themselves.
+	for m in $(awk '$2 ~ "^/run/gre_ka-sys/" { print $2 }' /proc/mounts); do
+		umount -l "$m" 2>/dev/null
+	done
 	if [ -n "$(ip netns list 2>/dev/null)" ]; then
 		echo "# $name left network namespaces behind: $(ip netns list | cut -d' ' -f1 | paste -sd' ')"
 		ip -all netns delete 2>/dev/null
