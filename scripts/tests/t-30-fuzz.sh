@@ -32,7 +32,7 @@ SEED=${GRE_KA_FUZZ_SEED:-$(($(date +%s%N) % 2147483647))}
 if [ "${GRE_KA_SOAK:-0}" = 1 ]; then
 	COUNT=${GRE_KA_FUZZ_COUNT:-$([ "$GRE_KA_KERNEL" = debug ] && echo 50000 || echo 500000)}
 else
-	COUNT=${GRE_KA_FUZZ_COUNT:-$([ "$GRE_KA_KERNEL" = debug ] && echo 1500 || echo 10000)}
+	COUNT=${GRE_KA_FUZZ_COUNT:-$([ "$GRE_KA_KERNEL" = debug ] && echo 500 || echo 10000)}
 fi
 FUZZ=/tmp/gre_fuzz.$$
 FIGURES=$GRE_KA_OUT/fuzz-figures
