@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # kernels: 6.1 6.12 (the debug kernel runs a subset: README, "Tests on the debug kernel")
-# timeout: 300
+# timeout: 400
 #
 # Passive liveness: a hub that sends no keepalive at all still sees a dead
 # spoke. r1 is the spoke, keepalive on (300 ms x 3); r2 is the hub,
