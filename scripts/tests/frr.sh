@@ -164,6 +164,21 @@ router ospf
 EOF
 }
 
+both_answered() {
+	ka_stat_ge r1 gre1 rx 1 && ka_stat_ge r2 gre1 rx 1
+}
+
+# routing_keepalive_checks: the checks every routing test starts with:
+# routing_topo, the module, keepalive on both ends of gre1 (KA_PERIOD x
+# KA_RETRIES), both ends answered.
+routing_keepalive_checks() {
+	check "two routers, a GRE tunnel, a backup link, a prefix behind r2" routing_topo
+	check "module loads" load_module
+	check "keepalive on r1" ka_enable r1 gre1 $KA_PERIOD $KA_RETRIES
+	check "keepalive on r2" ka_enable r2 gre1 $KA_PERIOD $KA_RETRIES
+	check "both ends answered" wait_for 10 "rx on both" both_answered
+}
+
 # fib_change_ms FILE DEV [LINE]: when `ip -ts monitor` (FILE), from line
 # LINE on (default 1), first showed the route to $ROUTE_PREFIX out of
 # DEV, in ms since the epoch.

@@ -31,19 +31,11 @@ EOF
 		frr_start r1 ospfd && frr_start r2 ospfd
 }
 
-both_answered() {
-	ka_stat_ge r1 gre1 rx 1 && ka_stat_ge r2 gre1 rx 1
-}
-
 one_full() {
 	[ "$(vty r1 'show ip ospf neighbor' | grep -c ' Full/')" = 1 ]
 }
 
-check "two routers, a GRE tunnel, a backup link, a prefix behind r2" routing_topo
-check "module loads" load_module
-check "keepalive on r1" ka_enable r1 gre1 $KA_PERIOD $KA_RETRIES
-check "keepalive on r2" ka_enable r2 gre1 $KA_PERIOD $KA_RETRIES
-check "both ends answered" wait_for 10 "rx on both" both_answered
+routing_keepalive_checks
 check "zebra and ospfd run in both namespaces" start_frr
 check "OSPF adjacencies Full on both links" wait_for 60 "2 Full neighbours" ospf_full r1 2
 check "the route to the prefix behind r2 is on gre1" \

@@ -131,15 +131,7 @@ no_route() {
 	! ip -n r1 route show $ROUTE_PREFIX | grep -q .
 }
 
-both_answered() {
-	ka_stat_ge r1 gre1 rx 1 && ka_stat_ge r2 gre1 rx 1
-}
-
-check "two routers, a GRE tunnel, a backup link, a prefix behind r2" routing_topo
-check "module loads" load_module
-check "keepalive on r1" ka_enable r1 gre1 $KA_PERIOD $KA_RETRIES
-check "keepalive on r2" ka_enable r2 gre1 $KA_PERIOD $KA_RETRIES
-check "both ends answered" wait_for 10 "rx on both" both_answered
+routing_keepalive_checks
 
 # --- FRR BGP -------------------------------------------------------------------
 check "bgp: zebra and bgpd run in both namespaces" start_bgp
