@@ -34,7 +34,7 @@ import sys
 import threading
 import time
 
-from scapy.all import (GRE, IP, IPv6, AsyncSniffer, Raw, conf, send)
+from scapy_lite import (GRE, IP, IPv6, AsyncSniffer, Raw, conf, send)
 
 conf.verb = 0
 MAGIC = 0x474B4101
@@ -167,7 +167,8 @@ def parser():
     ap.add_argument("--payload-len", type=int, default=24)
     ap.add_argument("--count", type=int, default=3)
     ap.add_argument("--interval", type=float, default=0.05)
-    ap.add_argument("--wait", type=float, default=1.5)
+    ap.add_argument("--wait", type=float, default=1.5,
+                    help="seconds to wait for answers at most")
     ap.add_argument("--expect", action="append", default=[])
     ap.add_argument("--watch", action="append", default=[])
     return ap
@@ -214,7 +215,16 @@ def run(a):
                 if i:
                     time.sleep(a.interval)
                 s.sendto(raw, (a.outer_dst, 0))
-    time.sleep(a.wait)
+    # Wait up to --wait for the answers: stop early once every expected
+    # shape has matched once per packet sent (and a little longer, so that
+    # a duplicate would still be seen). A shape that must not be answered
+    # waits the whole time: absence has no earlier proof.
+    deadline = time.monotonic() + a.wait
+    while time.monotonic() < deadline:
+        if checks and all(len(found[s]) >= a.count for s, _ in checks):
+            time.sleep(min(0.3, max(0.0, deadline - time.monotonic())))
+            break
+        time.sleep(0.05)
     for s in sniffers:
         s.stop()
     return {

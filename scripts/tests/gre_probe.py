@@ -18,7 +18,7 @@ import socket
 import threading
 import time
 
-from scapy.all import AsyncSniffer, GRE, IP, IPOption, Raw, conf, send
+from scapy_lite import AsyncSniffer, GRE, IP, IPOption, Raw, conf, send
 
 conf.verb = 0
 

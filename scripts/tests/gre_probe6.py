@@ -17,7 +17,7 @@ import os
 import threading
 import time
 
-from scapy.all import (AsyncSniffer, GRE, IPv6, IPv6ExtHdrFragment,
+from scapy_lite import (AsyncSniffer, GRE, IPv6, IPv6ExtHdrFragment,
                        IPv6ExtHdrHopByHop, Raw, conf, send)
 
 conf.verb = 0

@@ -73,7 +73,7 @@ def main():
             pkt = bytes.fromhex(f.read().strip())
         send(a.dst, [pkt] * a.count)
     else:
-        from scapy.all import IP, conf, sniff
+        from scapy_lite import IP, conf, sniff
         conf.verb = 0
 
         def is_reply(p):

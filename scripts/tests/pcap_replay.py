@@ -14,7 +14,7 @@ import argparse
 import socket
 import time
 
-from scapy.all import IP, rdpcap
+from scapy_lite import IP, rdpcap
 
 
 def main():

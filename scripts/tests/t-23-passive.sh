@@ -1,6 +1,5 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# kernels: 6.1 6.12 (the debug kernel runs a subset: README, "Tests on the debug kernel")
 # timeout: 400
 #
 # Passive liveness: a hub that sends no keepalive at all still sees a dead

@@ -63,8 +63,13 @@ debug_kernel_dir() {
 	local v h
 	v=$(debug_src_version)
 	[ -n "$v" ] || v=unknown
-	h=$(hash_files "$GRE_KA_REPO/scripts/debug.config" \
-		"$GRE_KA_REPO/scripts/vm/build-debug-kernel.sh")
+	# The fragment's settings, not its comments: rewording a comment must
+	# not cost a cold machine's 20-minute rebuild.
+	h=$({
+		grep -E '^(CONFIG_|# CONFIG_[A-Za-z0-9_]+ is not set)' \
+			"$GRE_KA_REPO/scripts/debug.config"
+		cat "$GRE_KA_REPO/scripts/vm/build-debug-kernel.sh"
+	} | sha256sum | cut -c1-12)
 	echo "$GRE_KA_CACHE/debug-$v-$h"
 }
 

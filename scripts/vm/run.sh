@@ -6,7 +6,7 @@
 #
 # Usage:
 #   scripts/vm/run.sh --kernel 6.1|6.12|debug --out DIR [--timeout SECS]
-#                     [--mem MB] [--append KERNEL_ARGS] [-q|--quiet]
+#                     [--mem MB] [--smp N] [--append KERNEL_ARGS] [-q|--quiet]
 #                     -- COMMAND [ARGS...]
 #
 # COMMAND runs in the guest as root, from the repository root, with
@@ -42,6 +42,7 @@ kernel=
 out=
 timeout=900
 mem=
+smp=2
 append=
 quiet=0
 while [ $# -gt 0 ]; do
@@ -50,6 +51,7 @@ while [ $# -gt 0 ]; do
 	--out) out=${2:-}; shift 2 || usage ;;
 	--timeout) timeout=${2:-}; shift 2 || usage ;;
 	--mem) mem=${2:-}; shift 2 || usage ;;
+	--smp) smp=${2:-}; shift 2 || usage ;;
 	--append) append=${2:-}; shift 2 || usage ;;
 	-q | --quiet) quiet=1; shift ;;
 	--) shift; break ;;
@@ -58,6 +60,7 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] && [ -n "$out" ] && valid_kernel "$kernel" || usage
 case $timeout in '' | *[!0-9]*) usage ;; esac
+case $smp in '' | *[!0-9]* | 0) usage ;; esac
 [ -n "$mem" ] || { [ "$kernel" = debug ] && mem=4096 || mem=2048; }
 
 mkdir -p "$out" || die "cannot create $out"
@@ -161,7 +164,7 @@ cmdline+=" gre_ka_repo=$GRE_KA_REPO gre_ka_kernel=$kernel gre_ka_timeout=$guest_
 # every 10 ms, takes up to four times as long (see its deadlines).
 qemu=(
 	qemu-system-x86_64 -accel "${GRE_KA_QEMU_ACCEL:-tcg,thread=single}"
-	-cpu "${GRE_KA_QEMU_CPU:-qemu64}" -smp 2 -m "$mem"
+	-cpu "${GRE_KA_QEMU_CPU:-qemu64}" -smp "$smp" -m "$mem"
 	-nodefaults -no-user-config -display none -no-reboot
 	-serial "file:$out/console.log"
 	-kernel "$image" -initrd "$initrd" -append "$cmdline"
