@@ -271,8 +271,8 @@ test_cost() {
 # allocation of the debug kernel two to three times slower under emulation
 # (measured on the 1000 Hz build: boot 110-130 s with it, 33-40 s without;
 # /bin/true 600 ms -> 1.2 s), and the other VMs keep KASAN, lockdep, UBSAN,
-# DEBUG_OBJECTS and panic_on_warn. The rest go largest first to the shard with the least so
-# far.
+# DEBUG_OBJECTS and panic_on_warn. The rest go largest first to the shard
+# with the least so far.
 declare -A shard_tests shard_cost
 nshards=$DEBUG_SHARDS
 [ "$nshards" -ge 1 ] 2>/dev/null || nshards=1

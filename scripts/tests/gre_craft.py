@@ -34,9 +34,7 @@ import sys
 import threading
 import time
 
-from scapy_lite import (GRE, IP, IPv6, AsyncSniffer, Raw, conf, send)
-
-conf.verb = 0
+from scapy_lite import (GRE, IP, IPv6, AsyncSniffer, Raw, send)
 MAGIC = 0x474B4101
 
 

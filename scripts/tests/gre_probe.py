@@ -18,9 +18,7 @@ import socket
 import threading
 import time
 
-from scapy_lite import AsyncSniffer, GRE, IP, IPOption, Raw, conf, send
-
-conf.verb = 0
+from scapy_lite import AsyncSniffer, GRE, IP, IPOption, Raw, send
 
 
 def inner_packet(variant, src, dst):

@@ -18,9 +18,7 @@ import threading
 import time
 
 from scapy_lite import (AsyncSniffer, GRE, IPv6, IPv6ExtHdrFragment,
-                       IPv6ExtHdrHopByHop, Raw, conf, send)
-
-conf.verb = 0
+                       IPv6ExtHdrHopByHop, Raw, send)
 
 
 def inner_packet(variant, src, dst):

@@ -73,8 +73,7 @@ def main():
             pkt = bytes.fromhex(f.read().strip())
         send(a.dst, [pkt] * a.count)
     else:
-        from scapy_lite import IP, conf, sniff
-        conf.verb = 0
+        from scapy_lite import IP, sniff
 
         def is_reply(p):
             if IP not in p or p[IP].src != a.src or p[IP].dst != a.dst:

@@ -65,11 +65,9 @@ debug_kernel_dir() {
 	[ -n "$v" ] || v=unknown
 	# The fragment's settings, not its comments: rewording a comment must
 	# not cost a cold machine's 20-minute rebuild.
-	h=$({
-		grep -E '^(CONFIG_|# CONFIG_[A-Za-z0-9_]+ is not set)' \
-			"$GRE_KA_REPO/scripts/debug.config"
-		cat "$GRE_KA_REPO/scripts/vm/build-debug-kernel.sh"
-	} | sha256sum | cut -c1-12)
+	h=$(hash_files <(grep -E '^(CONFIG_|# CONFIG_[A-Za-z0-9_]+ is not set)' \
+		"$GRE_KA_REPO/scripts/debug.config") \
+		"$GRE_KA_REPO/scripts/vm/build-debug-kernel.sh")
 	echo "$GRE_KA_CACHE/debug-$v-$h"
 }
 
