@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# kernels: 6.1 6.12 (the debug kernel runs a subset: README, "Tests on the debug kernel")
+# debug: kmemleak (tunnels attached, changed and deleted: where a leak shows)
 # timeout: 240
 #
 # Lifecycle: attach to tunnels that existed before the module and to new

@@ -1,6 +1,5 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# kernels: 6.1 6.12 (the debug kernel runs a subset: README, "Tests on the debug kernel")
 # timeout: 300
 #
 # Authenticated replies, RTT, up_count and flap dampening. With r1's path

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# kernels: 6.1 6.12 (the debug kernel runs a subset: README, "Tests on the debug kernel")
+# debug: kmemleak (every reflection is a new packet, sent or refused: where a leak shows)
 # timeout: 300
 #
 # The in-module reflector, with r2 on default sysctls (forwarding 0,

@@ -1,6 +1,5 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# kernels: 6.1 6.12 (the debug kernel runs a subset: README, "Tests on the debug kernel")
 # timeout: 300
 #
 # The in-module reflector on ip6gre, with r2 not forwarding IPv6: crafted
