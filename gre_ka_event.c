@@ -109,6 +109,8 @@ int gre_ka_event_fill(struct sk_buff *skb, const struct gre_ka_tunnel *ka,
 	    nla_put_u8(skb, GRE_KA_A_PASSIVE, info->conf.passive) ||
 	    nla_put_u8(skb, GRE_KA_A_STATE, gre_ka_state_val(info)) ||
 	    nla_put_u8(skb, GRE_KA_A_CARRIER, netif_carrier_ok(ka->dev)) ||
+	    nla_put_u8(skb, GRE_KA_A_ADMIN_UP,
+		       !!(READ_ONCE(ka->dev->flags) & IFF_UP)) ||
 	    nla_put_u32(skb, GRE_KA_A_COUNTER, info->counter) ||
 	    nla_put_u32(skb, GRE_KA_A_UP_NEEDED, info->up_needed) ||
 	    nla_put_u64_64bit(skb, GRE_KA_A_LAST_CHANGE_MS, info->last_change_ms,
