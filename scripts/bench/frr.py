@@ -757,7 +757,15 @@ def scale(a):
 			frr.start(ns, 'zebra', f'hostname {ns}\n')
 			frr.start(ns, 'bfdd', f'hostname {ns}\n' + prof)
 		pids = list(frr.pids.values())
-		time.sleep(10)
+		# zebra takes in the N new interfaces for a while after its
+		# start: a baseline taken then is higher than the phases after
+		# it (seen: 0.017 CPUs, then 0.006 with keepalives on), so wait
+		# until a 5 s sample shows the VM quiet (or 120 s have passed).
+		# Not always enough (zebra comes in bursts): the upper bound
+		# below does not depend on the baseline.
+		quiet_by = time.monotonic() + 120
+		while measure(5, pids)['cpu'] > 0.01 and time.monotonic() < quiet_by:
+			pass
 		log('baseline: no keepalive, no BFD session')
 		res['base'] = measure(a.cpu_secs, pids)
 
@@ -815,8 +823,12 @@ def scale(a):
 		def bfd_up():
 			return sum(sum(1 for p in bfd_peers(ns) if p.get('status') == 'up')
 				   for ns in ('s1', 's2'))
+		# Not a failed measurement: where bfdd cannot bring up or hold
+		# its sessions on these two vCPUs (1,000 at 300 ms), that is the
+		# figure; the report says so next to its CPU.
 		if not wait_until(lambda: bfd_up() == 2 * n, 180):
-			problem(f'bfd: only {bfd_up()} of {2 * n} up')
+			res['bfd_up_in_180_s'] = bfd_up()
+			log(f'bfd: only {res["bfd_up_in_180_s"]} of {2 * n} up after 180 s')
 
 		def bfd_downs():
 			return sum(c.get('session-down', 0) for ns in ('s1', 's2')
@@ -830,6 +842,10 @@ def scale(a):
 		for k in ('gre_ka', 'gre_ka_passive', 'bfd'):
 			d = res[k]
 			d['cpu_per_session_us_per_s'] = (d['cpu'] - res['base']['cpu']) / (2 * n) * 1e6
+			# Without the baseline subtracted: an upper bound, whatever
+			# else the VM was doing (the difference can be below the
+			# noise, even negative, for gre_ka).
+			d['cpu_per_session_max_us_per_s'] = d['cpu'] / (2 * n) * 1e6
 			d['pps_per_session'] = (d['pps'] - res['base']['pps']) / n
 			d['bytes_per_s_per_session'] = (d['bytes_per_s'] - res['base']['bytes_per_s']) / n
 		log(f'n={n} I={I}: base {res["base"]["cpu"]:.3f} gre_ka {res["gre_ka"]["cpu"]:.3f} '

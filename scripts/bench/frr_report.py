@@ -151,6 +151,14 @@ def report(d, res, out):
 			    f'{b.get("pps_per_session", 0):>7.1f} {g.get("bytes_per_s_per_session", 0):>7.0f} '
 			    f'{b.get("bytes_per_s_per_session", 0):>7.0f} '
 			    f'{"/".join(str(x.get("downs", "-")) for x in (g, h, b)):>16}')
+			gm, bm = g.get('cpu_per_session_max_us_per_s'), b.get('cpu_per_session_max_us_per_s')
+			if gm is not None and bm:
+				out(f'       upper bounds, no baseline subtracted: ka {gm:.1f}, ka1 '
+				    f'{h.get("cpu_per_session_max_us_per_s", 0):.1f}, bfdd {bm:.1f} us/s '
+				    f'(ka/bfd <= {gm / bm:.3f})')
+			if 'bfd_up_in_180_s' in s:
+				out(f'       bfdd: {s["bfd_up_in_180_s"]} of {2 * s["n"]} session ends up '
+				    f'after 180 s, {b.get("up_after", "-")} at the end')
 			if s.get('problems'):
 				out(f'       problems: {"; ".join(s["problems"])}')
 		out('')

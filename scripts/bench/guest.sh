@@ -28,7 +28,7 @@
 #                    for dead-interval minimal hello-multiplier K [1x3]
 #   BENCH_FRR_LOAD_SECS  frr: each loaded run counting false downs [60]
 #   BENCH_FRR_SCALE  frr: sessions per router @ interval ms for the CPU
-#                    and packet rate comparison [100@300 1000@300]
+#                    and packet rate comparison [100@300 1000@3000 1000@300]
 #   BENCH_FRR_TRACE_TRIALS  frr: traced trials per detector [5], at
 #                    BENCH_FRR_TRACE_INTERVAL ms [50]
 #
@@ -58,7 +58,7 @@ FRR_MULT=${BENCH_FRR_MULT:-3}
 FRR_TRIALS=${BENCH_FRR_TRIALS:-20}
 FRR_OSPF=${BENCH_FRR_OSPF:-1x3}
 FRR_LOAD_SECS=${BENCH_FRR_LOAD_SECS:-60}
-FRR_SCALE=${BENCH_FRR_SCALE:-100@300 1000@300}
+FRR_SCALE=${BENCH_FRR_SCALE:-100@300 1000@3000 1000@300}
 FRR_TRACE_TRIALS=${BENCH_FRR_TRACE_TRIALS:-5}
 FRR_TRACE_INTERVAL=${BENCH_FRR_TRACE_INTERVAL:-50}
 BENCH=$(cd "$(dirname "$0")" && pwd)
