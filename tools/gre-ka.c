@@ -742,8 +742,9 @@ static struct nlmsghdr *getlink_msg(void *buf, unsigned int seq, int ifindex,
  * IFF_UP of the tunnels, where the module is older than the admin-up
  * attribute: of every tunnel, one RTM_GETLINK dump per tunnel kind, which
  * the kernel filters by kind; of tunnels named on the command line, one
- * request each. That second dump was half the time show took for 10,000
- * tunnels, hence the attribute. Where it fails, the state stays unknown.
+ * request each. That second dump was a third of the time show took for
+ * 10,000 tunnels, hence the attribute. Where it fails, the state stays
+ * unknown.
  */
 static void links_admin_state(struct tunnels *ts)
 {
