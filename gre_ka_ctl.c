@@ -92,6 +92,7 @@ static struct gre_ka_params *gre_ka_params_read(struct gre_ka_tunnel *ka)
 		.iseq = p->t.iseq,
 	};
 	p->why = gre_ka_unsupported_why(&f);
+	p->no_answer = gre_ka_no_answer_why(&f);
 	return p;
 }
 

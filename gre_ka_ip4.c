@@ -13,8 +13,11 @@
 #include <linux/inetdevice.h>
 #include <linux/ip.h>
 #include <linux/netdevice.h>
+#include <net/fib_rules.h>
 #include <net/ip.h>
+#include <net/ip_fib.h>
 #include <net/ip_tunnels.h>
+#include <net/l3mdev.h>
 #include <net/route.h>
 
 #include "gre_ka.h"
@@ -62,12 +65,29 @@ static struct dst_entry *gre_ka_ip4_route(struct net *net,
 	return &rt->dst;
 }
 
-/* A connected route: no gateway, and unicast (not local or broadcast). */
-static bool gre_ka_ip4_direct(const struct dst_entry *dst)
+/* Unicast only: a local or broadcast route never leads into a tunnel. */
+static int gre_ka_ip4_fib_hop(struct net_device *dev,
+			      const union gre_ka_addr *src,
+			      const union gre_ka_addr *dst,
+			      struct net_device **hop, bool *direct)
 {
-	const struct rtable *rt = container_of(dst, struct rtable, dst);
+	struct flowi4 fl4 = {
+		.daddr = dst->ip,
+		.saddr = src->ip,
+		/* The VRF's table, as an output lookup from dev would use. */
+		.flowi4_l3mdev = l3mdev_master_ifindex_rcu(dev),
+	};
+	struct fib_result res;
+	int err;
 
-	return !rt->rt_gw_family && rt->rt_type == RTN_UNICAST;
+	err = fib_lookup(dev_net(dev), &fl4, &res, FIB_LOOKUP_IGNORE_LINKSTATE);
+	if (err)
+		return err;
+	if (res.type != RTN_UNICAST)
+		return -EHOSTUNREACH;
+	*hop = FIB_RES_DEV(res);
+	*direct = !FIB_RES_NHC(res)->nhc_gw_family;
+	return 0;
 }
 
 static bool gre_ka_ip4_underlay_has_addr(const struct gre_ka_tnl *t,
@@ -147,7 +167,7 @@ const struct gre_ka_af_ops gre_ka_ip4_ops = {
 	.params_read = gre_ka_ip4_params_read,
 	.underlay_has_addr = gre_ka_ip4_underlay_has_addr,
 	.route = gre_ka_ip4_route,
-	.direct = gre_ka_ip4_direct,
+	.fib_hop = gre_ka_ip4_fib_hop,
 	.xmit = gre_ka_ip4_xmit,
 	.parse = gre_ka_request_parse4,
 	.maybe_keepalive = gre_ka_ip4_maybe_keepalive,

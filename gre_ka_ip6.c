@@ -30,6 +30,7 @@
 #include <net/ip6_route.h>
 #include <net/ip6_tunnel.h>
 #include <net/ipv6.h>
+#include <net/l3mdev.h>
 
 #include "gre_ka.h"
 #include "gre_ka_compat.h"
@@ -82,9 +83,29 @@ static struct dst_entry *gre_ka_ip6_route(struct net *net,
 	return dst;
 }
 
-static bool gre_ka_ip6_direct(const struct dst_entry *dst)
+static int gre_ka_ip6_fib_hop(struct net_device *dev,
+			      const union gre_ka_addr *src,
+			      const union gre_ka_addr *dst,
+			      struct net_device **hop, bool *direct)
 {
-	return !(dst_rt6_info(dst)->rt6i_flags & RTF_GATEWAY);
+	struct flowi6 fl6 = {
+		.daddr = dst->ip6,
+		.saddr = src->ip6,
+		/* The VRF's table, as an output lookup from dev would use. */
+		.flowi6_oif = l3mdev_master_ifindex_rcu(dev),
+	};
+	struct dst_entry *d;
+	int err;
+
+	d = ip6_route_output_flags(dev_net(dev), NULL, &fl6,
+				   RT6_LOOKUP_F_IGNORE_LINKSTATE);
+	err = d->error;
+	if (!err) {
+		*hop = d->dev;
+		*direct = !(dst_rt6_info(d)->rt6i_flags & RTF_GATEWAY);
+	}
+	dst_release(d);
+	return err;
 }
 
 static bool gre_ka_ip6_underlay_has_addr(const struct gre_ka_tnl *t,
@@ -160,14 +181,15 @@ static bool gre_ka_ip6_maybe_keepalive(const void *hdr)
 {
 	u8 nh = ((const struct ipv6hdr *)hdr)->nexthdr;
 
-	/* Extension headers are counted (request_options), not parsed. */
+	/* Behind extension headers: the parser walks them, bounded. */
 	return nh == IPPROTO_GRE || ipv6_ext_hdr(nh);
 }
 
+/* On the device itself (strict), as IPv4 checks it: not any global one. */
 static bool gre_ka_ip6_dev_has_addr(struct net_device *dev,
 				    const union gre_ka_addr *a)
 {
-	return ipv6_chk_addr(dev_net(dev), &a->ip6, dev, 0);
+	return ipv6_chk_addr(dev_net(dev), &a->ip6, dev, 1);
 }
 
 static void gre_ka_ip6_set_daddr(struct sk_buff *skb,
@@ -202,7 +224,7 @@ const struct gre_ka_af_ops gre_ka_ip6_ops = {
 	.params_read = gre_ka_ip6_params_read,
 	.underlay_has_addr = gre_ka_ip6_underlay_has_addr,
 	.route = gre_ka_ip6_route,
-	.direct = gre_ka_ip6_direct,
+	.fib_hop = gre_ka_ip6_fib_hop,
 	.xmit = gre_ka_ip6_xmit,
 	.parse = gre_ka_request_parse6,
 	.maybe_keepalive = gre_ka_ip6_maybe_keepalive,

@@ -20,6 +20,7 @@
 
 #include <linux/ktime.h>
 #include <linux/netdevice.h>
+#include <linux/overflow.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 
@@ -42,12 +43,22 @@
 #define GRE_KA_PASSIVE_POLL_NS		NSEC_PER_SEC
 #define GRE_KA_PASSIVE_FORGET_NS	(30ULL * NSEC_PER_SEC)
 #define GRE_KA_PASSIVE_FORGET_WINDOWS	8
-/* A sequence distance beyond this is not trusted to give the period. */
-#define GRE_KA_LEARN_MAX_K		64
+/*
+ * How much earlier than any before it a request of ours may arrive: a
+ * quarter period, but no less than jitter under load is seen to be (tens
+ * of ms in an emulated VM). A forged one can gain that much on the
+ * genuine ones, which at a quarter period costs at most one of them.
+ */
+#define GRE_KA_GUARD_SLACK_MIN_NS	(20ULL * NSEC_PER_MSEC)
 
+/* Saturating: a period learned from a peer is its claim, not ours. */
 u64 gre_ka_window_ns(const struct gre_ka_conf *conf, u64 period_ns)
 {
-	return (u64)(conf->retries + 1) * period_ns;
+	u64 w;
+
+	if (check_mul_overflow((u64)conf->retries + 1, period_ns, &w))
+		return U64_MAX;
+	return w;
 }
 
 static u64 gre_ka_period_ns(const struct gre_ka_conf *conf)
@@ -65,6 +76,20 @@ static u64 gre_ka_expected_ns(const struct gre_ka_tunnel *ka)
 static bool gre_ka_passive_only(const struct gre_ka_conf *conf)
 {
 	return conf->passive && !conf->enabled;
+}
+
+/* Add the counters kept outside the lock to a snapshot. */
+static void gre_ka_line_atomic_stats(struct gre_ka_tunnel *ka,
+				     struct gre_ka_stats *st)
+{
+	const struct gre_ka_atomic_stats *as = &ka->astats;
+	int r;
+
+	st->rx_invalid = atomic64_read(&as->rx_invalid);
+	st->reflected = atomic64_read(&as->reflected);
+	st->reflect_dropped = atomic64_read(&as->reflect_dropped);
+	for (r = 0; r < GRE_KA_R_MAX; r++)
+		st->refused[r] = atomic64_read(&as->refused[r]);
 }
 
 static void gre_ka_line_info_locked(struct gre_ka_tunnel *ka,
@@ -87,6 +112,7 @@ static void gre_ka_line_info_locked(struct gre_ka_tunnel *ka,
 				       NSEC_PER_MSEC);
 	info->rtt = l->rtt;
 	info->stats = l->stats;
+	gre_ka_line_atomic_stats(ka, &info->stats);
 }
 
 /*
@@ -167,11 +193,10 @@ static void gre_ka_line_reset(struct gre_ka_tunnel *ka, bool new_session,
 	/* Until a request arrives, one is expected a window from now. */
 	l->req_last_ns = now;
 	l->req_seen = false;
-	l->req_ours = false;
 	if (new_session) {
 		l->tx_seq = 0;
 		l->rx_seq = 0;
-		l->req_replay_known = false;
+		gre_ka_guard_reset(&l->guard);
 		gre_ka_learn_reset(&l->learn);
 	}
 	if (event)
@@ -242,8 +267,10 @@ u64 gre_ka_line_expire(struct gre_ka_tunnel *ka, u64 now_ns)
 		return 0;
 	}
 	expected = gre_ka_expected_ns(ka);
-	deadline = l->req_last_ns + gre_ka_window_ns(&ka->conf, expected) +
-		   expected / GRE_KA_PASSIVE_GRACE_DIV;
+	deadline = gre_ka_add_sat(l->req_last_ns,
+				  gre_ka_add_sat(gre_ka_window_ns(&ka->conf,
+								  expected),
+						 expected / GRE_KA_PASSIVE_GRACE_DIV));
 	if (now_ns > l->req_last_ns)
 		l->fsm.counter = div64_u64(now_ns - l->req_last_ns, expected);
 	if (now_ns < deadline) {
@@ -257,6 +284,17 @@ u64 gre_ka_line_expire(struct gre_ka_tunnel *ka, u64 now_ns)
 		gre_ka_event_state(ka, &ev);
 	/* While down only the counter changes. */
 	return now_ns + min(expected, GRE_KA_PASSIVE_POLL_NS);
+}
+
+static int gre_ka_line_reply_refused(struct gre_ka_tunnel *ka,
+				     enum gre_ka_reason r, unsigned int len)
+{
+	atomic64_inc(&ka->astats.rx_invalid);
+	atomic64_inc(&ka->astats.refused[r]);
+	trace_gre_ka_reply(ka->dev, r, false, 0, -1);
+	netdev_dbg(ka->dev, "keepalive reply refused (%s, len %u)\n",
+		   gre_ka_reason_name(r), len);
+	return 0;
 }
 
 /*
@@ -273,6 +311,12 @@ int gre_ka_line_reply(struct gre_ka_tunnel *ka, const struct gre_ka_session *s,
 	struct gre_ka_info ev;
 	bool event;
 	u64 rtt = 0;
+
+	if (!READ_ONCE(ka->conf.enabled))
+		return -1;
+	/* Whoever forges replies never gets as far as the lock. */
+	if (r != GRE_KA_R_OK && READ_ONCE(ka->conf.auth))
+		return gre_ka_line_reply_refused(ka, r, len);
 
 	spin_lock(&ka->lock);
 	if (!ka->conf.enabled) {
@@ -291,13 +335,8 @@ int gre_ka_line_reply(struct gre_ka_tunnel *ka, const struct gre_ka_session *s,
 		rtt = now_ns - be64_to_cpu(tr->tx_ns);
 		gre_ka_rtt_update(&l->rtt, rtt);
 	} else if (ka->conf.auth) {
-		l->stats.rx_invalid++;
-		l->stats.refused[r]++;
-		trace_gre_ka_reply(ka->dev, r, false, 0, -1);
 		spin_unlock(&ka->lock);
-		netdev_dbg(ka->dev, "keepalive reply refused (%s, len %u)\n",
-			   gre_ka_reason_name(r), len);
-		return 0;
+		return gre_ka_line_reply_refused(ka, r, len);
 	}
 	l->stats.rx++;
 	/* Traced before the state change it causes. */
@@ -312,34 +351,15 @@ int gre_ka_line_reply(struct gre_ka_tunnel *ka, const struct gre_ka_session *s,
 	return 1;
 }
 
-/* Would a guard that has not seen this request's number let it pass? */
-static bool gre_ka_request_newer(const struct gre_ka_line *l,
-				 const struct gre_ka_request *rq)
-{
-	return gre_ka_seq_after(rq->seq, l->req_seq) ||
-	       rq->tx_ns > l->req_tx_ns;
-}
-
-static void gre_ka_request_learn(struct gre_ka_line *l,
-				 const struct gre_ka_request *rq, u64 now_ns)
-{
-	u32 k = rq->seq - l->req_seq;
-
-	if (rq->ours && l->req_ours && gre_ka_seq_after(rq->seq, l->req_seq) &&
-	    k <= GRE_KA_LEARN_MAX_K && rq->tx_ns > l->req_tx_ns)
-		gre_ka_learn_sample(&l->learn, rq->tx_ns - l->req_tx_ns, k);
-	else if (now_ns > l->req_last_ns)
-		gre_ka_learn_sample(&l->learn, now_ns - l->req_last_ns, 0);
-}
-
 /*
  * A valid request (the peer's keepalive, addresses and key checked): the
  * replay guard for ours, the period learner, and with passive the line.
- * Returns GRE_KA_R_OK, or GRE_KA_R_REQ_REPLAY for one of ours that is not
- * newer than the last one seen: still answered (the peer's own check
- * refuses it), but no proof that the path works. The guard is forgotten
- * after a long silence, so that a peer that rebooted (its clock and
- * sequence start again) is believed again.
+ * Returns GRE_KA_R_OK, or GRE_KA_R_REQ_REPLAY for one of ours that the
+ * guard refuses (not newer than the last one seen, or newer than the time
+ * since explains: gre_ka_guard_check()): still answered (the peer's own
+ * check refuses it if it was not its own), but no proof that the path
+ * works. The guard is forgotten after a long silence, so that a peer
+ * that rebooted (its clock and sequence start again) is believed again.
  */
 enum gre_ka_reason gre_ka_line_request(struct gre_ka_tunnel *ka,
 				       const struct gre_ka_request *rq,
@@ -347,38 +367,40 @@ enum gre_ka_reason gre_ka_line_request(struct gre_ka_tunnel *ka,
 {
 	struct gre_ka_line *l = &ka->line;
 	enum gre_ka_transition t;
+	u64 expected, forget, dt = 0;
+	enum gre_ka_reason r;
 	struct gre_ka_info ev;
 	bool event = false;
-	u64 expected, forget;
+	u32 k = 0;
 
 	spin_lock(&ka->lock);
 	expected = gre_ka_expected_ns(ka);
 	forget = max(GRE_KA_PASSIVE_FORGET_NS, GRE_KA_PASSIVE_FORGET_WINDOWS *
 		     gre_ka_window_ns(&ka->conf, expected));
-	if (rq->ours && l->req_replay_known && !gre_ka_request_newer(l, rq) &&
-	    now_ns - l->req_guard_ns < forget) {
-		l->stats.refused[GRE_KA_R_REQ_REPLAY]++;
-		trace_gre_ka_request(ka->dev, ka->ops->family, rq->len,
-				     GRE_KA_R_REQ_REPLAY, true, rq->seq,
-				     l->learn.est_ns);
-		spin_unlock(&ka->lock);
-		return GRE_KA_R_REQ_REPLAY;
+	if (rq->ours) {
+		r = gre_ka_guard_check(&l->guard, rq->seq, rq->tx_ns, now_ns,
+				       max(expected / GRE_KA_PASSIVE_GRACE_DIV,
+					   GRE_KA_GUARD_SLACK_MIN_NS),
+				       forget, &k, &dt);
+		if (r != GRE_KA_R_OK) {
+			atomic64_inc(&ka->astats.refused[r]);
+			trace_gre_ka_request(ka->dev, ka->ops->family, rq->len,
+					     r, true, rq->seq,
+					     l->learn.est_ns);
+			spin_unlock(&ka->lock);
+			return r;
+		}
 	}
 
-	if (l->req_seen)
-		gre_ka_request_learn(l, rq, now_ns);
+	if (k)
+		gre_ka_learn_sample(&l->learn, dt, k);
+	else if (l->req_seen && now_ns > l->req_last_ns)
+		gre_ka_learn_sample(&l->learn, now_ns - l->req_last_ns, 0);
 	/* A gap of more than 1.5 periods: one went missing on the way. */
 	if (ka->conf.passive && now_ns - l->req_last_ns > expected + expected / 2)
 		l->fsm.streak = 0;
 	l->req_seen = true;
 	l->req_last_ns = now_ns;
-	l->req_ours = rq->ours;
-	if (rq->ours) {
-		l->req_seq = rq->seq;
-		l->req_tx_ns = rq->tx_ns;
-		l->req_guard_ns = now_ns;
-		l->req_replay_known = true;
-	}
 	l->stats.rx_requests++;
 	trace_gre_ka_request(ka->dev, ka->ops->family, rq->len, GRE_KA_R_OK,
 			     rq->ours, rq->seq, l->learn.est_ns);
@@ -440,27 +462,25 @@ bool gre_ka_line_reflect_allowed(struct gre_ka_tunnel *ka, u64 now_ns)
 	return ok;
 }
 
-/* Count a request or reply that was not accepted, by reason. */
+/* Count a request or reply that was not accepted, by reason; no lock. */
 void gre_ka_line_refused(struct gre_ka_tunnel *ka, enum gre_ka_reason r,
 			 unsigned short family, unsigned int len)
 {
-	struct gre_ka_line *l = &ka->line;
+	struct gre_ka_atomic_stats *as = &ka->astats;
 
 	if (r <= GRE_KA_R_NOT_KEEPALIVE || r >= GRE_KA_R_MAX)
 		return;
-	spin_lock(&ka->lock);
-	l->stats.refused[r]++;
+	atomic64_inc(&as->refused[r]);
 	if (gre_ka_reason_is_reply(r))
-		l->stats.rx_invalid++;
+		atomic64_inc(&as->rx_invalid);
 	if (gre_ka_reason_unanswered(r)) {
-		l->stats.reflect_dropped++;
+		atomic64_inc(&as->reflect_dropped);
 		trace_gre_ka_reflect(ka->dev, family, len,
 				     gre_ka_reason_err(r), r, false);
 	} else {
 		trace_gre_ka_request(ka->dev, family, len, r, false, 0,
-				     l->learn.est_ns);
+				     READ_ONCE(ka->line.learn.est_ns));
 	}
-	spin_unlock(&ka->lock);
 	netdev_dbg(ka->dev, "peer keepalive not answered (%s, len %u)\n",
 		   gre_ka_reason_name(r), len);
 }
@@ -468,10 +488,8 @@ void gre_ka_line_refused(struct gre_ka_tunnel *ka, enum gre_ka_reason r,
 void gre_ka_line_reflected(struct gre_ka_tunnel *ka, unsigned short family,
 			   unsigned int len, bool overlay)
 {
-	spin_lock(&ka->lock);
-	ka->line.stats.reflected++;
+	atomic64_inc(&ka->astats.reflected);
 	trace_gre_ka_reflect(ka->dev, family, len, 0, GRE_KA_R_OK, overlay);
-	spin_unlock(&ka->lock);
 }
 
 void gre_ka_line_info(struct gre_ka_tunnel *ka, struct gre_ka_info *info)

@@ -112,7 +112,12 @@ unlock:
 	return genlmsg_reply(msg, info);
 }
 
-/* cb->args[0]: the id of the next tunnel to put into the dump. */
+/*
+ * cb->args[0]: the id of the next tunnel to put into the dump. Tunnels
+ * attached meanwhile come after the cursor (ids are cyclic), but one
+ * detached and attached again may be missed or seen twice: every message
+ * then carries NLM_F_DUMP_INTR, and the tool dumps again.
+ */
 static int gre_ka_nl_get_dumpit(struct sk_buff *skb,
 				struct netlink_callback *cb)
 {
@@ -120,18 +125,23 @@ static int gre_ka_nl_get_dumpit(struct sk_buff *skb,
 	unsigned long id = cb->args[0];
 	struct gre_ka_tunnel *ka;
 	struct gre_ka_info ki;
+	unsigned int start;
 	int err = 0;
 
 	rcu_read_lock();
+	cb->seq = gre_ka_table_gen();
 	while ((ka = gre_ka_table_next(&id))) {
 		if (net_eq(dev_net(ka->dev), net)) {
 			gre_ka_line_info(ka, &ki);
+			start = skb->len;
 			err = gre_ka_event_fill(skb, ka, &ki,
 						NETLINK_CB(cb->skb).portid,
 						cb->nlh->nlmsg_seq, NLM_F_MULTI,
 						GRE_KA_CMD_GET);
 			if (err)
 				break;
+			nl_dump_check_consistent(cb, (struct nlmsghdr *)
+						 (skb->data + start));
 		}
 		id++;
 	}

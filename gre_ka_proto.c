@@ -359,7 +359,30 @@ static void gre_ka_learn_again(struct gre_ka_learn *l)
  * of multiples no random loss would plausibly produce, mean the peer
  * changed its period: learn it again, keeping the old estimate meanwhile.
  */
+/*
+ * Whatever the samples said, the estimate stays within the periods a peer
+ * can be configured with: a learned period beyond them is a forged or
+ * broken request, and would make the deadline built on it meaningless.
+ */
+static void gre_ka_learn_clamp(struct gre_ka_learn *l)
+{
+	if (!l->est_ns)
+		return;
+	l->est_ns = clamp_t(u64, l->est_ns,
+			    (u64)GRE_KA_PERIOD_MS_MIN * NSEC_PER_MSEC,
+			    (u64)GRE_KA_PERIOD_MS_MAX * NSEC_PER_MSEC);
+}
+
+static void gre_ka_learn_one(struct gre_ka_learn *l, u64 interval_ns, u32 k);
+
 void gre_ka_learn_sample(struct gre_ka_learn *l, u64 interval_ns, u32 k)
+{
+	gre_ka_learn_one(l, interval_ns, k);
+	gre_ka_learn_clamp(l);
+}
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_learn_sample);
+
+static void gre_ka_learn_one(struct gre_ka_learn *l, u64 interval_ns, u32 k)
 {
 	u64 est = l->est_ns, s;
 	u64 m;
@@ -433,7 +456,138 @@ void gre_ka_learn_sample(struct gre_ka_learn *l, u64 interval_ns, u32 k)
 	if (++l->multiple >= GRE_KA_LEARN_SAMPLES)
 		gre_ka_learn_again(l);
 }
-EXPORT_SYMBOL_IF_KUNIT(gre_ka_learn_sample);
+
+void gre_ka_guard_reset(struct gre_ka_guard *g)
+{
+	memset(g, 0, sizeof(*g));
+}
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_guard_reset);
+
+static void gre_ka_guard_anchor(struct gre_ka_guard *g, u32 seq, u64 tx_ns,
+				u64 now_ns, enum gre_ka_guard_state state)
+{
+	g->seq = seq;
+	g->tx_ns = tx_ns;
+	g->at_ns = now_ns;
+	g->lag_ns = 0;
+	g->early = 0;
+	g->batch_n = 0;
+	g->state = state;
+}
+
+/* Our time since t, never negative: two CPUs may read the clock out of order. */
+static s64 gre_ka_since(u64 now_ns, u64 t)
+{
+	return max_t(s64, (s64)(now_ns - t), 0);
+}
+
+/*
+ * The learner may use the sender's own interval only when the request
+ * moved the guard as a plausible successor: newer by sequence, not too
+ * far (GRE_KA_LEARN_MAX_K), and no faster than a sender can send.
+ */
+static void gre_ka_guard_sample(const struct gre_ka_guard *g, u32 seq,
+				s64 dt, u32 *k, u64 *dt_ns)
+{
+	u32 d = seq - g->seq;
+
+	if (!gre_ka_seq_after(seq, g->seq) || d > GRE_KA_LEARN_MAX_K ||
+	    (u64)d * GRE_KA_PERIOD_MS_MIN * NSEC_PER_MSEC > dt + dt / 4)
+		return;
+	*k = d;
+	*dt_ns = dt;
+}
+
+/* A run of early requests that agree with each other re-anchors. */
+static bool gre_ka_guard_early(struct gre_ka_guard *g, u32 seq, u64 tx_ns,
+			       u64 now_ns, s64 slack)
+{
+	s64 dt = (s64)(tx_ns - g->early_tx_ns);
+
+	if (g->early && dt > 0 &&
+	    abs(gre_ka_since(now_ns, g->early_at_ns) - dt) <= slack) {
+		g->early++;
+	} else {
+		g->early = 1;
+		g->early_tx_ns = tx_ns;
+		g->early_at_ns = now_ns;
+	}
+	if (g->early < GRE_KA_GUARD_EARLY_RUN)
+		return false;
+	gre_ka_guard_anchor(g, seq, tx_ns, now_ns, GRE_KA_GUARD_KNOWN);
+	return true;
+}
+
+enum gre_ka_reason gre_ka_guard_check(struct gre_ka_guard *g, u32 seq,
+				      u64 tx_ns, u64 now_ns, u64 slack_ns,
+				      u64 forget_ns, u32 *k, u64 *dt_ns)
+{
+	s64 slack = min_t(u64, slack_ns, S64_MAX / 4);
+	s64 dt = (s64)(tx_ns - g->tx_ns);
+	s64 elapsed, excess, allow, lag;
+
+	*k = 0;
+	*dt_ns = 0;
+	if (g->state != GRE_KA_GUARD_NONE &&
+	    (u64)gre_ka_since(now_ns, g->at_ns) >= forget_ns)
+		g->state = GRE_KA_GUARD_NONE;
+	elapsed = gre_ka_since(now_ns, g->at_ns);
+
+	switch (g->state) {
+	case GRE_KA_GUARD_NONE:
+		gre_ka_guard_anchor(g, seq, tx_ns, now_ns,
+				    GRE_KA_GUARD_TENTATIVE);
+		return GRE_KA_R_OK;
+	case GRE_KA_GUARD_TENTATIVE:
+		/* The same send time again is a copy, whoever sent the first. */
+		if (!dt)
+			return GRE_KA_R_REQ_REPLAY;
+		if (dt > 0 && dt <= S64_MAX / 4 && abs(elapsed - dt) <= slack) {
+			gre_ka_guard_sample(g, seq, dt, k, dt_ns);
+			gre_ka_guard_anchor(g, seq, tx_ns, now_ns,
+					    GRE_KA_GUARD_KNOWN);
+			g->lag_ns = max_t(s64, elapsed - dt, 0);
+		} else {
+			gre_ka_guard_anchor(g, seq, tx_ns, now_ns,
+					    GRE_KA_GUARD_TENTATIVE);
+		}
+		return GRE_KA_R_OK;
+	}
+
+	/* Replays, and the older of two reordered ones. */
+	if (dt <= 0)
+		return GRE_KA_R_REQ_REPLAY;
+	allow = min_t(s64, elapsed >> GRE_KA_GUARD_DRIFT_SHIFT, slack / 2);
+	/* How much earlier than any accepted one this one arrived. */
+	excess = dt > S64_MAX / 4 ? S64_MAX / 4 : dt - (elapsed + g->lag_ns);
+	if (excess > slack + allow)
+		return gre_ka_guard_early(g, seq, tx_ns, now_ns, slack) ?
+		       GRE_KA_R_OK : GRE_KA_R_REQ_REPLAY;
+
+	gre_ka_guard_sample(g, seq, dt, k, dt_ns);
+	lag = -excess;
+	if (lag < 0)
+		lag += min(-lag, allow);
+	/*
+	 * The reference rises only by what every request of a batch lagged:
+	 * a path that got slower for good, not jitter (the earliest of a
+	 * batch stays the reference).
+	 */
+	if (!g->batch_n || lag < g->batch_min_ns)
+		g->batch_min_ns = lag;
+	if (++g->batch_n >= GRE_KA_GUARD_BATCH) {
+		if (g->batch_min_ns > 0)
+			lag -= g->batch_min_ns;
+		g->batch_n = 0;
+	}
+	g->seq = seq;
+	g->tx_ns = tx_ns;
+	g->at_ns = now_ns;
+	g->lag_ns = lag;
+	g->early = 0;
+	return GRE_KA_R_OK;
+}
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_guard_check);
 
 void gre_ka_rtt_update(struct gre_ka_rtt *rtt, u64 sample_ns)
 {
@@ -540,9 +694,12 @@ enum gre_ka_reason gre_ka_request_parse4(const void *data, unsigned int len,
 	if (iph->version != 4 || hl < sizeof(*iph) || len < hl + sizeof(*greh) ||
 	    tot < hl + sizeof(*greh) || ip_fast_csum(iph, iph->ihl))
 		return GRE_KA_R_REQ_MALFORMED;
-	/* Only a first fragment shows the GRE header to tell. */
+	/*
+	 * Only a first fragment shows the GRE header to tell: a later one
+	 * is most likely tunnelled GRE data, passed on uncounted.
+	 */
 	if (iph->frag_off & htons(IP_OFFSET))
-		return GRE_KA_R_REQ_FRAGMENT;
+		return GRE_KA_R_NOT_KEEPALIVE;
 	greh = (const void *)((const u8 *)iph + hl);
 	if (greh->protocol)
 		return GRE_KA_R_NOT_KEEPALIVE;
@@ -567,39 +724,80 @@ enum gre_ka_reason gre_ka_request_parse4(const void *data, unsigned int len,
 }
 EXPORT_SYMBOL_IF_KUNIT(gre_ka_request_parse4);
 
+/* Extension headers walked before giving up on a packet: data, then. */
+#define GRE_KA_EXTHDR_MAX	8
+
 /*
- * GRE must follow the IPv6 header directly: a keepalive has no extension
- * headers, and skipping them would mean parsing attacker-chosen chains for
- * nothing. Protocol type 0x86dd is accepted besides 0: MikroTik RouterOS
- * is reported to send its IPv6 keepalives so.
+ * The upper protocol of an IPv6 packet and where it starts, walking at
+ * most GRE_KA_EXTHDR_MAX extension headers within len. *why: what the
+ * headers on the way make of a keepalive behind them (a keepalive has
+ * none: every implementation builds it so). False if the walk cannot
+ * tell: a later fragment, no next header, a chain beyond len.
+ */
+static bool gre_ka_ip6_upper(const u8 *data, unsigned int len, u8 *proto,
+			     unsigned int *off, enum gre_ka_reason *why)
+{
+	u8 nh = ((const struct ipv6hdr *)data)->nexthdr;
+	unsigned int o = sizeof(struct ipv6hdr), n;
+
+	*why = GRE_KA_R_OK;
+	for (n = 0; ipv6_ext_hdr(nh); n++) {
+		const u8 *eh = data + o;
+
+		if (nh == NEXTHDR_NONE || n >= GRE_KA_EXTHDR_MAX || len < o + 8)
+			return false;
+		if (nh == NEXTHDR_FRAGMENT) {
+			const struct frag_hdr *fh = (const void *)eh;
+
+			if (fh->frag_off & htons(IP6_OFFSET))
+				return false;
+			*why = GRE_KA_R_REQ_FRAGMENT;
+			o += sizeof(*fh);
+		} else {
+			const struct ipv6_opt_hdr *oh = (const void *)eh;
+
+			if (*why == GRE_KA_R_OK)
+				*why = GRE_KA_R_REQ_OPTIONS;
+			o += nh == NEXTHDR_AUTH ? ipv6_authlen(oh) : ipv6_optlen(oh);
+		}
+		nh = eh[0];
+	}
+	*proto = nh;
+	*off = o;
+	return true;
+}
+
+/*
+ * GRE must follow the IPv6 header directly: a keepalive behind extension
+ * headers is refused (options, or fragment), while any other packet behind
+ * them -- a fragmented datagram, an MLD report after its hop-by-hop
+ * header -- is ordinary traffic. Protocol type 0x86dd is accepted besides
+ * 0: MikroTik RouterOS is reported to send its IPv6 keepalives so.
  */
 enum gre_ka_reason gre_ka_request_parse6(const void *data, unsigned int len,
 					 struct gre_ka_request *rq)
 {
 	const struct ipv6hdr *ip6h = data;
 	const struct gre_base_hdr *greh;
-	enum gre_ka_reason r;
-	unsigned int tot;
+	enum gre_ka_reason r, why;
+	unsigned int tot, off;
+	u8 proto;
 
 	memset(rq, 0, sizeof(*rq));
-	if (len < sizeof(*ip6h))
+	if (len < sizeof(*ip6h) ||
+	    !gre_ka_ip6_upper(data, len, &proto, &off, &why) ||
+	    proto != IPPROTO_GRE || len < off + sizeof(*greh))
 		return GRE_KA_R_NOT_KEEPALIVE;
-	if (ip6h->nexthdr != IPPROTO_GRE) {
-		if (ip6h->nexthdr == NEXTHDR_FRAGMENT)
-			return GRE_KA_R_REQ_FRAGMENT;
-		/* A GRE packet behind extension headers: not parsed. */
-		return ipv6_ext_hdr(ip6h->nexthdr) ? GRE_KA_R_REQ_OPTIONS :
-						     GRE_KA_R_NOT_KEEPALIVE;
-	}
+	greh = (const void *)((const u8 *)data + off);
+	if (greh->protocol && greh->protocol != htons(ETH_P_IPV6))
+		return GRE_KA_R_NOT_KEEPALIVE;
+	if (why != GRE_KA_R_OK)
+		return why;
 	if (ip6h->version != 6)
 		return GRE_KA_R_REQ_MALFORMED;
 	tot = sizeof(*ip6h) + ntohs(ip6h->payload_len);
-	greh = (const void *)(ip6h + 1);
-	if (len < sizeof(*ip6h) + sizeof(*greh) ||
-	    tot < sizeof(*ip6h) + sizeof(*greh))
+	if (tot < sizeof(*ip6h) + sizeof(*greh))
 		return GRE_KA_R_REQ_MALFORMED;
-	if (greh->protocol && greh->protocol != htons(ETH_P_IPV6))
-		return GRE_KA_R_NOT_KEEPALIVE;
 	if (tot > GRE_KA_REFLECT_MAX_LEN)
 		return GRE_KA_R_REQ_TOO_BIG;
 	if (tot > len)
@@ -617,7 +815,7 @@ enum gre_ka_reason gre_ka_request_parse6(const void *data, unsigned int len,
 }
 EXPORT_SYMBOL_IF_KUNIT(gre_ka_request_parse6);
 
-const char *gre_ka_unsupported_why(const struct gre_ka_tnl_facts *f)
+const char *gre_ka_no_answer_why(const struct gre_ka_tnl_facts *f)
 {
 	if (f->collect_md)
 		return "collect_md (external) tunnels have no fixed peer";
@@ -626,8 +824,16 @@ const char *gre_ka_unsupported_why(const struct gre_ka_tnl_facts *f)
 	if (f->family == AF_INET6 ? ipv6_addr_is_multicast(&f->remote.ip6) :
 				    ipv4_is_multicast(f->remote.ip))
 		return "the tunnel's remote address is multicast";
-	if (f->iseq)
-		return "input sequencing (iseq) would drop the replies";
 	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_no_answer_why);
+
+const char *gre_ka_unsupported_why(const struct gre_ka_tnl_facts *f)
+{
+	const char *why = gre_ka_no_answer_why(f);
+
+	if (!why && f->iseq)
+		why = "input sequencing (iseq) would drop the replies";
+	return why;
 }
 EXPORT_SYMBOL_IF_KUNIT(gre_ka_unsupported_why);

@@ -8,7 +8,6 @@
 
 #include <linux/netdevice.h>
 #include <net/dst.h>
-#include <net/l3mdev.h>
 
 #include "gre_ka.h"
 
@@ -59,26 +58,19 @@ struct dst_entry *gre_ka_route_peer(const struct gre_ka_af_ops *af,
 
 /*
  * Does dst route, in the tunnel device's netns and VRF, straight into this
- * tunnel: a connected route, no gateway? The lookup is not bound to the
- * device itself, since a device-bound lookup without a route assumes the
- * destination is on-link.
+ * tunnel: a connected or device route, no gateway? Asked of the FIB
+ * without regard to link state: a passive tunnel whose carrier we took
+ * down has its routes marked linkdown, and with
+ * ignore_routes_with_linkdown an output route lookup would not find them,
+ * so the requests that would bring it back up would all be refused.
  */
 bool gre_ka_route_onlink(const struct gre_ka_af_ops *af,
 			 struct net_device *dev, const union gre_ka_addr *src,
 			 const union gre_ka_addr *dst)
 {
-	struct gre_ka_flow f = {
-		.dst = *dst,
-		.src = *src,
-		.oif = l3mdev_master_ifindex_rcu(dev),
-	};
-	struct dst_entry *d;
-	bool ok;
+	struct net_device *hop;
+	bool direct;
 
-	d = af->route(dev_net(dev), &f);
-	if (IS_ERR(d))
-		return false;
-	ok = d->dev == dev && af->direct(d);
-	dst_release(d);
-	return ok;
+	return !af->fib_hop(dev, src, dst, &hop, &direct) && hop == dev &&
+	       direct;
 }

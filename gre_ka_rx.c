@@ -177,10 +177,10 @@ static unsigned int gre_ka_rx_request(struct gre_ka_tunnel *ka,
 	if (r == GRE_KA_R_NOT_KEEPALIVE)
 		return NF_ACCEPT;
 	/*
-	 * A tunnel without a fixed unicast peer answers nobody; one with
-	 * iseq cannot send keepalives but still answers them.
+	 * A tunnel without a fixed unicast peer answers nobody, whatever
+	 * else keeps it from sending (iseq only stops our keepalives).
 	 */
-	if (r == GRE_KA_R_OK && p->why && !t->iseq)
+	if (r == GRE_KA_R_OK && p->no_answer)
 		r = GRE_KA_R_REQ_ADDRESS;
 	if (r == GRE_KA_R_OK)
 		r = gre_ka_request_form(ka, af, t, &rq, &overlay);

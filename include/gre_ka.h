@@ -97,6 +97,7 @@ static inline void gre_ka_tnl_gre(struct gre_ka_tnl *t,
 struct gre_ka_params {
 	struct gre_ka_tnl t;
 	const char *why;		/* why keepalive cannot run, or NULL */
+	const char *no_answer;		/* why we may not answer, or NULL */
 	struct rcu_head rcu;
 };
 
@@ -128,8 +129,15 @@ struct gre_ka_af_ops {
 				  const union gre_ka_addr *a);
 	/* Route lookup in net; fills f->src if it was any. */
 	struct dst_entry *(*route)(struct net *net, struct gre_ka_flow *f);
-	/* The route reaches its destination directly (no gateway). */
-	bool (*direct)(const struct dst_entry *dst);
+	/*
+	 * The FIB's next hop towards dst in dev's netns and VRF, whatever
+	 * the state of the links (a passive tunnel whose carrier is off
+	 * must still recognise its peers): its device, and whether it is
+	 * the destination itself (no gateway). Under RCU.
+	 */
+	int (*fib_hop)(struct net_device *dev, const union gre_ka_addr *src,
+		       const union gre_ka_addr *dst, struct net_device **hop,
+		       bool *direct);
 	/* Send an inner packet through the tunnel; consumes skb. */
 	void (*xmit)(struct gre_ka_tunnel *ka, const struct gre_ka_tnl *t,
 		     struct sk_buff *skb);
@@ -200,6 +208,18 @@ struct gre_ka_stats {
 	u64 refused[GRE_KA_R_MAX];
 };
 
+/*
+ * The counters of what anybody may send at any rate (refusals, and
+ * reflections), counted without the lock: a flood of forged packets must
+ * not serialise on the lock the tunnel's own keepalives need.
+ */
+struct gre_ka_atomic_stats {
+	atomic64_t rx_invalid;
+	atomic64_t reflected;
+	atomic64_t reflect_dropped;
+	atomic64_t refused[GRE_KA_R_MAX];
+};
+
 /* Runtime state, under ka->lock; only gre_ka_line.c takes it for that. */
 struct gre_ka_line {
 	struct gre_ka_fsm fsm;
@@ -211,14 +231,10 @@ struct gre_ka_line {
 	struct gre_ka_bucket bucket;
 	/* passive liveness */
 	u64 req_last_ns;		/* arrival of the last valid request */
-	u64 req_tx_ns;			/* ours: its send time and number */
-	u32 req_seq;
-	u64 req_guard_ns;		/* when the guard last moved */
 	bool req_seen;			/* a valid request since the reset */
-	bool req_ours;			/* the last valid request was ours */
-	bool req_replay_known;		/* req_seq/req_tx_ns guard replays */
+	struct gre_ka_guard guard;	/* replays of requests of ours */
 	struct gre_ka_learn learn;
-	struct gre_ka_stats stats;
+	struct gre_ka_stats stats;	/* but those in atomic_stats */
 };
 
 struct gre_ka_tunnel {
@@ -240,6 +256,7 @@ struct gre_ka_tunnel {
 
 	spinlock_t lock;		/* line; conf with RTNL, see above */
 	struct gre_ka_line line;
+	struct gre_ka_atomic_stats astats;
 
 	struct rcu_head rcu;
 };
@@ -288,6 +305,7 @@ void gre_ka_table_del(struct gre_ka_tunnel *ka);
 struct gre_ka_tunnel *gre_ka_table_find(const struct net_device *dev);
 struct gre_ka_tunnel *gre_ka_table_next(unsigned long *id);
 struct gre_ka_tunnel *gre_ka_table_first(void);
+unsigned int gre_ka_table_gen(void);
 
 /* gre_ka_sysfs.c */
 void gre_ka_sysfs_init(struct gre_ka_tunnel *ka);

@@ -201,6 +201,8 @@ u32 gre_ka_fsm_up_needed(const struct gre_ka_fsm *fsm, u32 up_count);
  * periods, and the estimate is learned again when intervals stop fitting.
  */
 #define GRE_KA_LEARN_SAMPLES	4	/* intervals before a first estimate */
+/* A sequence distance beyond this is not trusted to give the period. */
+#define GRE_KA_LEARN_MAX_K	64
 #define GRE_KA_LEARN_MISFIT	4	/* misfits in a row before learning anew */
 
 struct gre_ka_learn {
@@ -214,6 +216,69 @@ struct gre_ka_learn {
 
 void gre_ka_learn_reset(struct gre_ka_learn *l);
 void gre_ka_learn_sample(struct gre_ka_learn *l, u64 interval_ns, u32 k);
+
+/* a + b, or U64_MAX if that does not fit. */
+static inline u64 gre_ka_add_sat(u64 a, u64 b)
+{
+	return a + b < a ? U64_MAX : a + b;
+}
+
+/*
+ * The replay guard of passive liveness, over the requests that carry our
+ * trailer. The receiver cannot verify a request (only its sender holds the
+ * key), so what a request claims may move the guard only as far as the
+ * time since could explain; otherwise one forged request with a send time
+ * far ahead would make every genuine one look like a replay.
+ *
+ * The guard keeps the newest accepted request's send time (the sender's
+ * monotonic clock) and its arrival (ours). Between two genuine requests
+ * the sender's clock advances as much as ours, give or take the change
+ * in network delay: a request claiming more (dt) than our elapsed time
+ * plus the lag of the last one behind the earliest arrival seen (ref)
+ * plus slack would have travelled faster than any before it. It is
+ * refused, unless several in a row agree with each other (the path got
+ * faster): then the guard re-anchors on them. The earliest-arrival
+ * reference falls by at most a 1/1024 of the time (clock drift) per
+ * accepted request, so a stream of forged requests gains on the genuine
+ * ones only that slowly; it rises by what a whole batch of requests
+ * lagged behind it (a slower path, not jitter). A first request anchors
+ * the guard only tentatively: the next one must agree with it before
+ * replays are refused.
+ */
+enum gre_ka_guard_state {
+	GRE_KA_GUARD_NONE,
+	GRE_KA_GUARD_TENTATIVE,
+	GRE_KA_GUARD_KNOWN,
+};
+
+#define GRE_KA_GUARD_DRIFT_SHIFT	10	/* 1/1024: ~1000 ppm */
+#define GRE_KA_GUARD_EARLY_RUN		3	/* early, agreeing, to re-anchor */
+#define GRE_KA_GUARD_BATCH		8	/* requests per reference rise */
+
+struct gre_ka_guard {
+	u64 tx_ns;		/* the newest accepted: its send time */
+	u64 at_ns;		/* and its arrival */
+	s64 lag_ns;		/* its arrival behind the earliest reference */
+	s64 batch_min_ns;	/* the least lag of this batch */
+	u64 early_tx_ns;	/* the first of a run of early ones */
+	u64 early_at_ns;
+	u32 seq;
+	u8 state;		/* enum gre_ka_guard_state */
+	u8 early;		/* early ones in a row that agree */
+	u8 batch_n;
+};
+
+void gre_ka_guard_reset(struct gre_ka_guard *g);
+/*
+ * GRE_KA_R_OK: accepted, as proof that the path works; *k is the sequence
+ * distance to the previous accepted one and *dt_ns the sender's time
+ * between them when both are trustworthy for the period learner (else
+ * *k is 0). GRE_KA_R_REQ_REPLAY: not newer than the guard, or newer by
+ * more than the time since explains.
+ */
+enum gre_ka_reason gre_ka_guard_check(struct gre_ka_guard *g, u32 seq,
+				      u64 tx_ns, u64 now_ns, u64 slack_ns,
+				      u64 forget_ns, u32 *k, u64 *dt_ns);
 
 /* Round-trip times in nanoseconds; avg is smoothed like TCP's srtt. */
 struct gre_ka_rtt {
@@ -275,7 +340,11 @@ enum gre_ka_reason gre_ka_request_parse6(const void *data, unsigned int len,
 
 /*
  * Which tunnel parameters make keepalive impossible, and why in words;
- * NULL if none does.
+ * NULL if none does. Two questions with different answers: whether we
+ * may send keepalives (input sequencing would drop the replies), and
+ * whether we may answer the peer's (only where the peer is a fixed
+ * unicast address: never towards 0.0.0.0, a multicast group, or
+ * whatever metadata a collect_md tunnel carries).
  */
 struct gre_ka_tnl_facts {
 	unsigned short family;
@@ -285,5 +354,6 @@ struct gre_ka_tnl_facts {
 };
 
 const char *gre_ka_unsupported_why(const struct gre_ka_tnl_facts *f);
+const char *gre_ka_no_answer_why(const struct gre_ka_tnl_facts *f);
 
 #endif /* _GRE_KA_PROTO_H */

@@ -623,16 +623,203 @@ static void learn_changes(struct kunit *test)
 	KUNIT_EXPECT_LE(test, l.est_ns, 265 * MS);
 }
 
+/* Whatever the samples claim, the estimate stays in the period range. */
+static void learn_clamped(struct kunit *test)
+{
+	struct gre_ka_learn l;
+
+	gre_ka_learn_reset(&l);
+	/* The review's two requests with a send-time step of 2^62 ns. */
+	gre_ka_learn_sample(&l, 1ULL << 62, 1);
+	KUNIT_EXPECT_EQ(test, l.est_ns, (u64)GRE_KA_PERIOD_MS_MAX * MS);
+	gre_ka_learn_reset(&l);
+	gre_ka_learn_sample(&l, 1000, 1);
+	KUNIT_EXPECT_EQ(test, l.est_ns, (u64)GRE_KA_PERIOD_MS_MIN * MS);
+	gre_ka_learn_reset(&l);
+	for (int i = 0; i < GRE_KA_LEARN_SAMPLES; i++)
+		gre_ka_learn_sample(&l, U64_MAX - i, 0);
+	KUNIT_EXPECT_EQ(test, l.est_ns, (u64)GRE_KA_PERIOD_MS_MAX * MS);
+	/* And the window over it does not wrap. */
+	KUNIT_EXPECT_EQ(test, gre_ka_add_sat(U64_MAX - 5, 10), U64_MAX);
+	KUNIT_EXPECT_EQ(test, gre_ka_add_sat(5, 10), 15);
+}
+
 static struct kunit_case learn_cases[] = {
 	KUNIT_CASE(learn_exact),
 	KUNIT_CASE(learn_loss_jitter),
 	KUNIT_CASE(learn_changes),
+	KUNIT_CASE(learn_clamped),
 	{}
 };
 
 static struct kunit_suite learn_suite = {
 	.name = "gre_ka_learn",
 	.test_cases = learn_cases,
+};
+
+#define SLACK	(75 * MS)
+#define FORGET	(30000 * MS)
+/* The sender's clock runs 5,000 s ahead of ours (it booted earlier). */
+#define OFF	(5000000ULL * MS)
+
+/* A genuine request of a sender at period p ms: seq n, sent at n * p. */
+static enum gre_ka_reason guard_at(struct gre_ka_guard *g, u32 n, u64 p,
+				   u64 delay_ms, u32 *k, u64 *dt)
+{
+	u64 sent = n * p * MS;
+
+	return gre_ka_guard_check(g, n, OFF + sent, sent + delay_ms * MS,
+				  SLACK, FORGET, k, dt);
+}
+
+static void guard_genuine(struct kunit *test)
+{
+	struct gre_ka_guard g;
+	u32 k, n;
+	u64 dt;
+
+	gre_ka_guard_reset(&g);
+	KUNIT_EXPECT_EQ(test, guard_at(&g, 1, 300, 5, &k, &dt), GRE_KA_R_OK);
+	KUNIT_EXPECT_EQ(test, g.state, GRE_KA_GUARD_TENTATIVE);
+	/* A copy of the first is a replay even before the guard is sure. */
+	KUNIT_EXPECT_EQ(test, guard_at(&g, 1, 300, 6, &k, &dt),
+			GRE_KA_R_REQ_REPLAY);
+	KUNIT_EXPECT_EQ(test, guard_at(&g, 2, 300, 7, &k, &dt), GRE_KA_R_OK);
+	KUNIT_EXPECT_EQ(test, g.state, GRE_KA_GUARD_KNOWN);
+	KUNIT_EXPECT_EQ(test, k, 1);
+	KUNIT_EXPECT_EQ(test, dt, 300 * MS);
+	/* Jitter of tens of ms either way, and a loss (k = 2). */
+	for (n = 3; n < 40; n++) {
+		if (n == 20)
+			continue;
+		KUNIT_EXPECT_EQ(test, guard_at(&g, n, 300, 5 + (n * 37) % 60,
+					       &k, &dt), GRE_KA_R_OK);
+	}
+	KUNIT_EXPECT_EQ(test, guard_at(&g, 41, 300, 5, &k, &dt), GRE_KA_R_OK);
+	KUNIT_EXPECT_EQ(test, k, 2);
+	KUNIT_EXPECT_EQ(test, dt, 600 * MS);
+	/* Replays of any of them, and the older of two reordered ones. */
+	KUNIT_EXPECT_EQ(test, guard_at(&g, 41, 300, 50, &k, &dt),
+			GRE_KA_R_REQ_REPLAY);
+	KUNIT_EXPECT_EQ(test, guard_at(&g, 7, 300, 12000, &k, &dt),
+			GRE_KA_R_REQ_REPLAY);
+	/* Re-enabled: its sequence starts over, its clock goes on. */
+	KUNIT_EXPECT_EQ(test, gre_ka_guard_check(&g, 1, OFF + 42 * 300 * MS,
+						 42 * 300 * MS + 5 * MS,
+						 SLACK, FORGET, &k, &dt),
+			GRE_KA_R_OK);
+	KUNIT_EXPECT_EQ(test, k, 0);
+	/* A path that gets slower for good. */
+	for (n = 43; n < 80; n++)
+		KUNIT_EXPECT_EQ(test, guard_at(&g, n, 300, 400, &k, &dt),
+				GRE_KA_R_OK);
+}
+
+/*
+ * The review's forged request: seq = last + 0x7fffffff and a send time of
+ * U64_MAX, then one 2^62 ns ahead, then one just past what the time since
+ * allows. None may make the genuine requests after it replays.
+ */
+static void guard_forged(struct kunit *test)
+{
+	struct gre_ka_guard g;
+	u32 k, n;
+	u64 dt;
+
+	gre_ka_guard_reset(&g);
+	for (n = 1; n <= 5; n++)
+		guard_at(&g, n, 300, 5, &k, &dt);
+	KUNIT_ASSERT_EQ(test, g.state, GRE_KA_GUARD_KNOWN);
+
+	KUNIT_EXPECT_EQ(test, gre_ka_guard_check(&g, 5U + 0x7fffffff, U64_MAX,
+						 5 * 300 * MS + 100 * MS,
+						 SLACK, FORGET, &k, &dt),
+			GRE_KA_R_REQ_REPLAY);
+	KUNIT_EXPECT_EQ(test, guard_at(&g, 6, 300, 5, &k, &dt), GRE_KA_R_OK);
+	KUNIT_EXPECT_EQ(test, k, 1);
+
+	KUNIT_EXPECT_EQ(test, gre_ka_guard_check(&g, 7, OFF + (1ULL << 62),
+						 6 * 300 * MS + 100 * MS,
+						 SLACK, FORGET, &k, &dt),
+			GRE_KA_R_REQ_REPLAY);
+	KUNIT_EXPECT_EQ(test, guard_at(&g, 7, 300, 5, &k, &dt), GRE_KA_R_OK);
+
+	/* Ahead by a period: more than the 100 ms since plus the slack. */
+	KUNIT_EXPECT_EQ(test, gre_ka_guard_check(&g, 100, OFF + 9 * 300 * MS,
+						 7 * 300 * MS + 105 * MS,
+						 SLACK, FORGET, &k, &dt),
+			GRE_KA_R_REQ_REPLAY);
+	for (n = 8; n < 12; n++)
+		KUNIT_EXPECT_EQ(test, guard_at(&g, n, 300, 5, &k, &dt),
+				GRE_KA_R_OK);
+
+	/*
+	 * Within the slack a forged one is accepted (and costs the genuine
+	 * one after it, at most), but it gives the learner nothing: its
+	 * sequence distance is more than it could send in the time.
+	 */
+	KUNIT_EXPECT_EQ(test, gre_ka_guard_check(&g, 11 + 60,
+						 OFF + 11 * 300 * MS + 60 * MS,
+						 11 * 300 * MS + 10 * MS,
+						 SLACK, FORGET, &k, &dt),
+			GRE_KA_R_OK);
+	KUNIT_EXPECT_EQ(test, k, 0);
+	KUNIT_EXPECT_EQ(test, guard_at(&g, 12, 300, 5, &k, &dt), GRE_KA_R_OK);
+}
+
+/*
+ * A first request anchors only tentatively, so a forged first one cannot
+ * lock the genuine ones out; a run of early ones that agree re-anchors
+ * (the path got faster); a long silence forgets (the peer rebooted).
+ */
+static void guard_anchor(struct kunit *test)
+{
+	struct gre_ka_guard g;
+	u32 k, n;
+	u64 dt;
+
+	gre_ka_guard_reset(&g);
+	KUNIT_EXPECT_EQ(test, gre_ka_guard_check(&g, 0xffffffff, U64_MAX, 0,
+						 SLACK, FORGET, &k, &dt),
+			GRE_KA_R_OK);
+	KUNIT_EXPECT_EQ(test, guard_at(&g, 1, 300, 5, &k, &dt), GRE_KA_R_OK);
+	KUNIT_EXPECT_EQ(test, g.state, GRE_KA_GUARD_TENTATIVE);
+	KUNIT_EXPECT_EQ(test, guard_at(&g, 2, 300, 5, &k, &dt), GRE_KA_R_OK);
+	KUNIT_EXPECT_EQ(test, g.state, GRE_KA_GUARD_KNOWN);
+
+	/* 500 ms slower at first; after a gap, the path is faster. */
+	gre_ka_guard_reset(&g);
+	for (n = 1; n <= 3; n++)
+		guard_at(&g, n, 300, 500, &k, &dt);
+	KUNIT_EXPECT_EQ(test, guard_at(&g, 10, 300, 5, &k, &dt),
+			GRE_KA_R_REQ_REPLAY);
+	KUNIT_EXPECT_EQ(test, guard_at(&g, 11, 300, 5, &k, &dt),
+			GRE_KA_R_REQ_REPLAY);
+	KUNIT_EXPECT_EQ(test, guard_at(&g, 12, 300, 5, &k, &dt), GRE_KA_R_OK);
+	KUNIT_EXPECT_EQ(test, guard_at(&g, 13, 300, 5, &k, &dt), GRE_KA_R_OK);
+
+	/* Rebooted: its clock starts over, refused until forgotten. */
+	KUNIT_EXPECT_EQ(test, gre_ka_guard_check(&g, 1, 1000 * MS,
+						 14 * 300 * MS, SLACK, FORGET,
+						 &k, &dt),
+			GRE_KA_R_REQ_REPLAY);
+	KUNIT_EXPECT_EQ(test, gre_ka_guard_check(&g, 1, 1000 * MS,
+						 13 * 300 * MS + 5 * MS + FORGET,
+						 SLACK, FORGET, &k, &dt),
+			GRE_KA_R_OK);
+	KUNIT_EXPECT_EQ(test, g.state, GRE_KA_GUARD_TENTATIVE);
+}
+
+static struct kunit_case guard_cases[] = {
+	KUNIT_CASE(guard_genuine),
+	KUNIT_CASE(guard_forged),
+	KUNIT_CASE(guard_anchor),
+	{}
+};
+
+static struct kunit_suite guard_suite = {
+	.name = "gre_ka_guard",
+	.test_cases = guard_cases,
 };
 
 /* A Cisco keepalive as B's peer A sends it: IPv4 A->B, GRE PT=0. */
@@ -712,9 +899,13 @@ static void peer_malformed(struct kunit *test)
 	iph->frag_off = htons(IP_MF);
 	refix(buf);
 	KUNIT_EXPECT_EQ(test, parse4(buf, len), GRE_KA_R_REQ_FRAGMENT);
+	/* A later fragment cannot be told from tunnelled GRE data. */
 	iph->frag_off = htons(1);
 	refix(buf);
-	KUNIT_EXPECT_EQ(test, parse4(buf, len), GRE_KA_R_REQ_FRAGMENT);
+	KUNIT_EXPECT_EQ(test, parse4(buf, len), GRE_KA_R_NOT_KEEPALIVE);
+	iph->frag_off = htons(IP_MF | 1);
+	refix(buf);
+	KUNIT_EXPECT_EQ(test, parse4(buf, len), GRE_KA_R_NOT_KEEPALIVE);
 
 	len = cisco_ka(buf);
 	iph->protocol = IPPROTO_UDP;
@@ -776,12 +967,6 @@ static void peer6(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gre_ka_request_parse6(buf, len - 1, &rq),
 			GRE_KA_R_REQ_MALFORMED);	/* payload_len beyond len */
 
-	ip6h->nexthdr = NEXTHDR_HOP;
-	KUNIT_EXPECT_EQ(test, gre_ka_request_parse6(buf, len, &rq),
-			GRE_KA_R_REQ_OPTIONS);
-	ip6h->nexthdr = NEXTHDR_FRAGMENT;
-	KUNIT_EXPECT_EQ(test, gre_ka_request_parse6(buf, len, &rq),
-			GRE_KA_R_REQ_FRAGMENT);
 	ip6h->nexthdr = IPPROTO_UDP;
 	KUNIT_EXPECT_EQ(test, gre_ka_request_parse6(buf, len, &rq),
 			GRE_KA_R_NOT_KEEPALIVE);
@@ -811,6 +996,85 @@ static void peer6(struct kunit *test)
 			GRE_KA_R_REQ_TOO_BIG);
 }
 
+/*
+ * Insert an extension header of the given type (8 bytes, next header =
+ * what followed) after the IPv6 header of the packet in buf, len bytes.
+ */
+static unsigned int ins6(u8 *buf, unsigned int len, u8 type, __be16 frag)
+{
+	struct ipv6hdr *ip6h = (struct ipv6hdr *)buf;
+	u8 *eh = buf + sizeof(*ip6h);
+
+	memmove(eh + 8, eh, len - sizeof(*ip6h));
+	memset(eh, 0, 8);
+	eh[0] = ip6h->nexthdr;
+	if (type == NEXTHDR_FRAGMENT)
+		memcpy(eh + 2, &frag, 2);
+	else
+		eh[2] = 1;	/* PadN over the rest: hdrlen 0, 8 bytes */
+	ip6h->nexthdr = type;
+	be16_add_cpu(&ip6h->payload_len, 8);
+	return len + 8;
+}
+
+/*
+ * Data behind extension headers is not a keepalive (review: fragmented
+ * pings and MLD reports were counted as refused ones); a keepalive behind
+ * them is refused by what is in the way.
+ */
+static void peer6_exthdr(struct kunit *test)
+{
+	u8 buf[GRE_KA_PKT_MAX_LEN + 16 * 8];
+	struct ipv6hdr *ip6h = (struct ipv6hdr *)buf;
+	struct gre_ka_request rq;
+	unsigned int len, i;
+
+	len = ins6(buf, build6(buf, false, false), NEXTHDR_HOP, 0);
+	KUNIT_EXPECT_EQ(test, gre_ka_request_parse6(buf, len, &rq),
+			GRE_KA_R_REQ_OPTIONS);
+	len = ins6(buf, build6(buf, false, false), NEXTHDR_DEST, 0);
+	KUNIT_EXPECT_EQ(test, gre_ka_request_parse6(buf, len, &rq),
+			GRE_KA_R_REQ_OPTIONS);
+	/* A first fragment of a keepalive: refused as a fragment. */
+	len = ins6(buf, build6(buf, false, false), NEXTHDR_FRAGMENT,
+		   htons(IP6_MF));
+	KUNIT_EXPECT_EQ(test, gre_ka_request_parse6(buf, len, &rq),
+			GRE_KA_R_REQ_FRAGMENT);
+	len = ins6(buf, len, NEXTHDR_HOP, 0);
+	KUNIT_EXPECT_EQ(test, gre_ka_request_parse6(buf, len, &rq),
+			GRE_KA_R_REQ_FRAGMENT);
+	/* A later fragment: whatever it carries, data. */
+	len = ins6(buf, build6(buf, false, false), NEXTHDR_FRAGMENT,
+		   htons(1448));
+	KUNIT_EXPECT_EQ(test, gre_ka_request_parse6(buf, len, &rq),
+			GRE_KA_R_NOT_KEEPALIVE);
+	/* GRE data (protocol type 0x0800) behind a fragment header. */
+	len = ins6(buf, build6(buf, false, false), NEXTHDR_FRAGMENT,
+		   htons(IP6_MF));
+	buf[48 + 2] = 0x08;
+	KUNIT_EXPECT_EQ(test, gre_ka_request_parse6(buf, len, &rq),
+			GRE_KA_R_NOT_KEEPALIVE);
+	/* An MLD report: ICMPv6 behind a hop-by-hop header. */
+	len = build6(buf, false, false);
+	ip6h->nexthdr = IPPROTO_ICMPV6;
+	len = ins6(buf, len, NEXTHDR_HOP, 0);
+	KUNIT_EXPECT_EQ(test, gre_ka_request_parse6(buf, len, &rq),
+			GRE_KA_R_NOT_KEEPALIVE);
+	/* No next header; a chain longer than the walk; one cut short. */
+	len = build6(buf, false, false);
+	ip6h->nexthdr = NEXTHDR_NONE;
+	KUNIT_EXPECT_EQ(test, gre_ka_request_parse6(buf, len, &rq),
+			GRE_KA_R_NOT_KEEPALIVE);
+	len = build6(buf, false, false);
+	for (i = 0; i < 9; i++)
+		len = ins6(buf, len, NEXTHDR_DEST, 0);
+	KUNIT_EXPECT_EQ(test, gre_ka_request_parse6(buf, len, &rq),
+			GRE_KA_R_NOT_KEEPALIVE);
+	len = ins6(buf, build6(buf, false, false), NEXTHDR_HOP, 0);
+	KUNIT_EXPECT_EQ(test, gre_ka_request_parse6(buf, 44, &rq),
+			GRE_KA_R_NOT_KEEPALIVE);
+}
+
 static void peer_unsupported(struct kunit *test)
 {
 	struct gre_ka_tnl_facts f = { .family = AF_INET, .remote.ip = B_ADDR };
@@ -827,6 +1091,28 @@ static void peer_unsupported(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, gre_ka_unsupported_why(&f));
 	f.collect_md = true;
 	KUNIT_EXPECT_NOT_NULL(test, gre_ka_unsupported_why(&f));
+}
+
+/*
+ * iseq stops our keepalives but not our answers; nothing else lets a
+ * tunnel without a fixed unicast peer answer (review: `remote any iseq`
+ * answered towards 0.0.0.0).
+ */
+static void peer_no_answer(struct kunit *test)
+{
+	struct gre_ka_tnl_facts f = { .family = AF_INET, .remote.ip = B_ADDR };
+
+	f.iseq = true;
+	KUNIT_EXPECT_NULL(test, gre_ka_no_answer_why(&f));
+	f.remote.ip = 0;
+	KUNIT_EXPECT_NOT_NULL(test, gre_ka_no_answer_why(&f));
+	f.remote.ip = htonl(0xe0000001);
+	KUNIT_EXPECT_NOT_NULL(test, gre_ka_no_answer_why(&f));
+	f.remote.ip = B_ADDR;
+	f.collect_md = true;
+	KUNIT_EXPECT_NOT_NULL(test, gre_ka_no_answer_why(&f));
+	f = (struct gre_ka_tnl_facts) { .family = AF_INET6, .iseq = true };
+	KUNIT_EXPECT_NOT_NULL(test, gre_ka_no_answer_why(&f));
 }
 
 /* The reasons' names are ABI: sysfs refused/<name>, tracepoints, netlink. */
@@ -852,10 +1138,12 @@ static void reason_names(struct kunit *test)
 
 static struct kunit_case peer_cases[] = {
 	KUNIT_CASE(peer6),
+	KUNIT_CASE(peer6_exthdr),
 	KUNIT_CASE(peer_cisco),
 	KUNIT_CASE(peer_malformed),
 	KUNIT_CASE(peer_bad_gre),
 	KUNIT_CASE(peer_unsupported),
+	KUNIT_CASE(peer_no_answer),
 	KUNIT_CASE(reason_names),
 	{}
 };
@@ -866,7 +1154,7 @@ static struct kunit_suite peer_suite = {
 };
 
 kunit_test_suites(&pkt_suite, &trailer_suite, &fsm_suite, &rtt_suite,
-		  &bucket_suite, &learn_suite, &peer_suite);
+		  &bucket_suite, &learn_suite, &guard_suite, &peer_suite);
 
 GRE_KA_IMPORT_TEST_NS();
 MODULE_LICENSE("GPL");

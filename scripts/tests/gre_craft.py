@@ -63,7 +63,7 @@ def inner_packet(a):
     return bytes(pkt)
 
 
-def outer_packet(a, inner):
+def outer_packet(a, inner, i=0):
     proto = a.outer_proto
     if proto is None:
         proto = 0x86DD if is6(a.inner_src) else 0x0800
@@ -71,6 +71,10 @@ def outer_packet(a, inner):
     if a.outer_key is not None:
         gre.key_present = 1
         gre.key = a.outer_key
+    if a.outer_seq is not None:
+        # For tunnels with input sequencing (iseq): one number per packet.
+        gre.seqnum_present = 1
+        gre.sequence_number = a.outer_seq + i
     if is6(a.outer_src):
         return IPv6(src=a.outer_src, dst=a.outer_dst, nh=47) / gre / Raw(inner)
     return IP(src=a.outer_src, dst=a.outer_dst, proto=47) / gre / Raw(inner)
@@ -156,6 +160,8 @@ def parser():
     ap.add_argument("--outer-dst", required=True)
     ap.add_argument("--outer-proto", type=lambda x: int(x, 0))
     ap.add_argument("--outer-key", type=int)
+    ap.add_argument("--outer-seq", type=int,
+                    help="GRE sequence number of the first packet")
     ap.add_argument("--inner-src", required=True)
     ap.add_argument("--inner-dst", required=True)
     ap.add_argument("--inner-proto", type=lambda x: int(x, 0), default=0)
@@ -205,13 +211,19 @@ def run(a):
     time.sleep(0.2)
 
     if is6(a.outer_src):
-        send(outer, count=a.count, inter=a.interval)
+        if a.outer_seq is None:
+            send(outer, count=a.count, inter=a.interval)
+        else:
+            send([outer_packet(a, inner, i) for i in range(a.count)],
+                 inter=a.interval)
     else:
         with socket.socket(socket.AF_INET, socket.SOCK_RAW,
                            socket.IPPROTO_RAW) as s:
             for i in range(a.count):
                 if i:
                     time.sleep(a.interval)
+                if a.outer_seq is not None:
+                    raw = bytes(outer_packet(a, inner, i))
                 s.sendto(raw, (a.outer_dst, 0))
     # Wait up to --wait for the answers: stop early once every expected
     # shape has matched once per packet sent (and a little longer, so that

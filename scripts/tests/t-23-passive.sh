@@ -20,7 +20,11 @@
 #    takes it down, and they give the period too;
 #  - the spoke stops; its recorded keepalives replayed do not hold the dead
 #    hub up (refused/request_replay); the spoke enabled again (sequence
-#    numbers start over) is believed at once.
+#    numbers start over) is believed at once;
+#  - one forged request far ahead in time and sequence does not make the
+#    spoke's own requests replays: the hub stays up, its period learned;
+#  - with ignore_routes_with_linkdown set, overlay-form requests (from the
+#    hub's tunnel address) still bring a hub whose carrier is off back up.
 # On the debug kernel (short form, see README "Tests on the debug kernel")
 # the last two parts, driven by scapy, are left out: python and scapy take
 # a minute to start there and cannot keep a 200 ms cadence; they parse
@@ -155,8 +159,51 @@ check "replays go on meanwhile" wait_for 15 "request_replay grows" \
 check_eq "and the hub stays down" down "$(ka_get r2 gre1 state)"
 wait
 diag "replay: $(cat "$GRE_KA_OUT/t-23-replay.txt")"
+# Its sequence numbers start over: the last one sent is tx - tx0.
+tx0=$(ka_stat r1 gre1 tx)
 check "the spoke enabled again is believed (its numbers start over)" \
 	ka_set r1 gre1 enabled 1
 check "hub up on the spoke's new session" wait_for 10 "hub up" ka_state_is r2 gre1 up
+
+# Forged requests (review): the hub cannot verify a request, so one
+# claiming a send time of U64_MAX and a sequence number 2^31 - 1 ahead
+# made every genuine one after it a "replay", and the hub with a live
+# spoke went down. Now it moves nothing: the spoke's next requests count.
+CRAFT=(/usr/bin/python3 "$HERE/gre_craft.py" --iface eth0 --outer-src "$R1_UL"
+	--outer-dst "$R2_UL" --inner-src "$R2_UL" --inner-dst "$R1_UL" --wait 0)
+check "ten requests since the new session" wait_for 10 "rx_requests +10" \
+	ka_stat_ge r2 gre1 rx_requests $(($(ka_stat r2 gre1 rx_requests) + 10))
+downs=$(ka_stat r2 gre1 down_transitions)
+replays0=$(ka_get r2 gre1 refused/request_replay)
+check "one forged request: far ahead in time and sequence" ns_exec r1 "${CRAFT[@]}" \
+	--count 1 --ours "$(($(ka_stat r1 gre1 tx) - tx0 + 0x7fffffff)),18446744073709551615"
+check "it arrived (refused as a replay)" wait_for 10 "request_replay +1" \
+	refused_ge request_replay $((replays0 + 1))
+req0=$(ka_stat r2 gre1 rx_requests)
+check "the spoke's requests count on: ten more (4 windows)" wait_for 15 "rx_requests +10" \
+	ka_stat_ge r2 gre1 rx_requests $((req0 + 10))
+check_eq "none of the spoke's refused" $((replays0 + 1)) "$(ka_get r2 gre1 refused/request_replay)"
+check_eq "the hub did not go down" "$downs" "$(ka_stat r2 gre1 down_transitions)"
+check "and the period learned is still the spoke's" peer_period_near r2 gre1 $P
+
+# Overlay-form requests (review): with ignore_routes_with_linkdown, as the
+# README recommends, a passive hub that went down found its connected route
+# linkdown, refused every request as request_address and never came back.
+check "spoke keepalive off" ka_set r1 gre1 enabled 0
+check "hub down" wait_for 10 "hub down" ka_state_is r2 gre1 down
+check "hub: ignore_routes_with_linkdown" \
+	ns_exec r2 sysctl -qw net.ipv4.conf.gre1.ignore_routes_with_linkdown=1
+addr0=$(ka_get r2 gre1 refused/request_address)
+ns_exec r1 "${CRAFT[@]}" --inner-src "$R2_IN" --inner-dst "$R1_IN" --count 60 \
+	--interval 0.2 >"$GRE_KA_OUT/t-23-overlay.json" &
+bg_register $!
+check "overlay-form requests bring the hub up" wait_for 60 "hub up" ka_state_is r2 gre1 up
+check_eq "none refused (request_address)" "$addr0" "$(ka_get r2 gre1 refused/request_address)"
+check "silence takes it down" wait_for 60 "hub down" ka_state_is r2 gre1 down
+ns_exec r1 "${CRAFT[@]}" --inner-src "$R2_IN" --inner-dst "$R1_IN" --count 30 \
+	--interval 0.2 >>"$GRE_KA_OUT/t-23-overlay.json" &
+bg_register $!
+check "and resuming brings it up again" wait_for 60 "hub up" ka_state_is r2 gre1 up
+wait
 check "module unloads" unload_module
 test_done

@@ -366,6 +366,28 @@ if [ "$GRE_KA_KERNEL" != debug ]; then
 		"sorted(t['ifname'] for t in a if t['ifname'] not in ('gre0', 'ip6gre0')) == sorted(t['name'] for t in json.load(open('$dump')))"
 fi
 
+# --- Dumps while tunnels come and go ---------------------------------------
+# Ids were the lowest free ones: a tunnel attached after a detach took the
+# freed slot, so the dump was not in attach order and one attached into a
+# slot below a dump's cursor was missed without a word. Now the newest is
+# last, and a dump that tunnels changed under says so (NLM_F_DUMP_INTR).
+NL=(python3 "$GRE_KA_REPO/scripts/tests/gk_nl.py")
+GKA="type gre local 198.51.100.1 remote 198.51.100.2 ttl 255"
+check "a tunnel detached, another attached" sh -c \
+	"ip -n m link del gk1 && ip -n m link add gkz $GKA key 99999"
+out=$GRE_KA_OUT/t-41-nl-dump.json
+ns_exec m "${NL[@]}" dump >"$out" 2>&1 </dev/null
+check "dump: attach order, the newest last, not interrupted" json_file_ok "$out" \
+	'a["order"][-1] == "gkz" and "gk1" not in a["order"] and a["order"].index("gk2") < a["order"].index("gk3") and a["intr"] == 0'
+ns_exec m "${NL[@]}" dump-during "ip -n m link add gky $GKA key 99998 && ip -n m link del gk3" \
+	>"$out" 2>&1 </dev/null
+check "dump: tunnels changed between its reads: interrupted" json_file_ok "$out" \
+	'a["intr"] >= 1 and a["reads"] >= 3'
+diag "$(python3 -c 'import json, sys; a = json.load(open(sys.argv[1])); print("reads", a["reads"], "messages", a["messages"], "interrupted", a["intr"])' "$out" 2>&1)"
+ns_exec m "${NL[@]}" dump >"$out" 2>&1 </dev/null
+check "the next dump: whole, in attach order, not interrupted" json_file_ok "$out" \
+	'a["order"][-2:] == ["gkz", "gky"] and "gk3" not in a["order"] and a["intr"] == 0 and len([n for n in a["order"] if n.startswith("gk")]) == '"$N"
+
 # --- Unloading ends a monitor -----------------------------------------------
 gk r1 monitor >"$GRE_KA_OUT/t-41-unload.txt" 2>&1 </dev/null &
 mpid=$!
