@@ -6,11 +6,19 @@
 #
 #   make [modules]      build gre_ka.ko here against KDIR
 #   make tools          build the gre-ka command (.build/tools/gre-ka; libmnl)
+#   make tools-test     the gre-ka command's unit tests (no kernel needed)
+#   make deb            the Debian packages gre-ka-dkms and gre-ka, in out/deb/
+#   make version-check  include/gre_ka_version.h, dkms.conf and
+#                       debian/changelog give the same version
 #   make check          the whole test suite (scripts/check.sh)
 #   make vmtest         one kernel's VM tests: KERNEL=6.12 TESTS="t-00-basic"
 #   make soak           the fuzz and stress tests, long, on the debug kernel
 #                       (SOAK_TESTS="t-20-reflect ..." for any others):
 #                       SOAK_KERNEL=debug GRE_KA_FUZZ_COUNT=... GRE_KA_STRESS_SECS=...
+#                       KERNELS="7.2 7.3": every test (or SOAK_TESTS) on each
+#   make kernels        refresh scripts/vm/kernels.list (Debian's newer
+#                       kernels) to the newest each suite publishes, and
+#                       download and prepare them
 #   make demo           boot a VM and show a GRE tunnel between two routers
 #   make bench          benchmarks in a VM: table, out/bench/results.json, plot
 #   make debug-kernel   build (or reuse) the debug kernel
@@ -45,8 +53,10 @@ SOAK_OUT ?= out/soak-$(SOAK_KERNEL)
 # Any VM tests, e.g. those make check leaves off the debug kernel.
 SOAK_TESTS ?= t-30-fuzz t-31-stress
 
-# The version lives in dkms.conf only.
-VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(CURDIR)/dkms.conf)
+# The version lives in include/gre_ka_version.h; dkms.conf and
+# debian/changelog repeat it (make version-check).
+VERSION := $(shell sed -n 's/^\#define GRE_KA_VERSION[[:space:]]*"\(.*\)"/\1/p' \
+	$(CURDIR)/include/gre_ka_version.h)
 # The release of the kernel at KDIR, which modules_install installs for:
 # the directory name for /lib/modules/<release>/build (Debian's 6.1
 # headers have an upstream version in include/config/kernel.release).
@@ -61,9 +71,19 @@ DKMS_SRC = /usr/src/gre_ka-$(VERSION)
 SRC_FILES = Kbuild Makefile dkms.conf $(filter-out %.mod.c,$(wildcard *.c)) $(wildcard *.h) \
 	$(shell find include kunit -name '*.[ch]' ! -name '*.mod.c' 2>/dev/null)
 # The gre-ka command, a user-space program over the gre_ka netlink family.
-TOOLS_CFLAGS ?= -O2 -Wall -Wextra -Werror
+# CFLAGS, CPPFLAGS and LDFLAGS come from the environment or the command
+# line (a distribution's hardening flags); a developer's build fails on
+# any warning, a distribution's (WERROR=) does not.
+CFLAGS ?= -O2 -g
+WERROR ?= -Werror
+TOOLS_WARN = -Wall -Wextra $(WERROR)
+TOOL_SRCS = $(wildcard tools/*.c)
+TOOL_HDRS = $(wildcard tools/*.h) include/uapi/gre_ka.h include/gre_ka_version.h
 GRE_KA_TOOL = .build/tools/gre-ka
-DOC_FILES = README Documentation/gre_ka.rst \
+GRE_KA_TOOL_TEST = .build/tools/gre-ka-test
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+DOC_FILES = README Documentation/gre_ka.rst Documentation/monitoring.rst \
 	Documentation/ABI/testing/sysfs-class-net-keepalive
 
 all: modules
@@ -83,15 +103,35 @@ install: modules install-tools
 
 tools: $(GRE_KA_TOOL)
 
-$(GRE_KA_TOOL): tools/gre-ka.c include/uapi/gre_ka.h
+$(GRE_KA_TOOL): $(TOOL_SRCS) $(TOOL_HDRS)
 	@if [ ! -f /usr/include/libmnl/libmnl.h ] && \
 		! pkg-config --exists libmnl 2>/dev/null; then \
 		echo "error: libmnl is missing (apt-get install libmnl-dev)" >&2; exit 1; fi
 	@mkdir -p $(dir $@)
-	$(CC) $(TOOLS_CFLAGS) $(CPPFLAGS) -Iinclude $(LDFLAGS) -o $@ tools/gre-ka.c -lmnl
+	$(CC) $(CPPFLAGS) -Iinclude $(CFLAGS) $(TOOLS_WARN) $(LDFLAGS) -o $@ \
+		$(TOOL_SRCS) -lmnl
+
+# The command's parts against canned kernel messages: multipoint peers
+# split over messages, interrupted dumps, every output format, the file
+# parser (tools/test/unit.c; libmnl's socket calls are wrapped).
+$(GRE_KA_TOOL_TEST): $(TOOL_SRCS) $(TOOL_HDRS) tools/test/unit.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Iinclude -Itools $(CFLAGS) $(TOOLS_WARN) $(LDFLAGS) -o $@ \
+		$(filter-out tools/gre-ka.c,$(TOOL_SRCS)) tools/test/unit.c -lmnl \
+		-Wl,--wrap=mnl_socket_sendto,--wrap=mnl_socket_recvfrom,--wrap=mnl_socket_setsockopt
+
+tools-test: $(GRE_KA_TOOL_TEST)
+	$(GRE_KA_TOOL_TEST)
+	@command -v promtool >/dev/null || { \
+		echo "error: promtool is missing (make deps: prometheus)" >&2; exit 1; }
+	$(GRE_KA_TOOL_TEST) prometheus | promtool check metrics
+	@echo "promtool check metrics: the multipoint metrics pass"
 
 install-tools: tools
 	install -D -m 0755 $(GRE_KA_TOOL) $(DESTDIR)$(SBINDIR)/gre-ka
+	install -D -m 0644 man/gre-ka.8 $(DESTDIR)$(MANDIR)/man8/gre-ka.8
+	install -D -m 0644 man/gre_ka.7 $(DESTDIR)$(MANDIR)/man7/gre_ka.7
+	install -D -m 0644 tools/completion/gre-ka.bash $(DESTDIR)$(BASHCOMPDIR)/gre-ka
 	install -d $(DESTDIR)$(DOCDIR)
 	install -m 0644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)/
 
@@ -100,7 +140,8 @@ uninstall: uninstall-tools
 	$(if $(DESTDIR),,depmod -a $(KREL))
 
 uninstall-tools:
-	rm -f $(DESTDIR)$(SBINDIR)/gre-ka
+	rm -f $(DESTDIR)$(SBINDIR)/gre-ka $(DESTDIR)$(MANDIR)/man8/gre-ka.8 \
+		$(DESTDIR)$(MANDIR)/man7/gre_ka.7 $(DESTDIR)$(BASHCOMPDIR)/gre-ka
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 dkms-install: install-tools
@@ -108,10 +149,14 @@ dkms-install: install-tools
 	if dkms status -m gre_ka -v $(VERSION) | grep -q .; then \
 		dkms remove -m gre_ka -v $(VERSION) --all; fi
 	rm -rf $(DKMS_SRC)
-	mkdir -p $(DKMS_SRC)
-	cp --parents $(SRC_FILES) $(DKMS_SRC)/
+	$(MAKE) install-dkms-src
 	dkms add -m gre_ka -v $(VERSION)
 	dkms install -m gre_ka -v $(VERSION) -k $(KREL)
+
+# The module's sources as DKMS wants them, under $(DESTDIR)/usr/src.
+install-dkms-src: version-check
+	mkdir -p $(DESTDIR)$(DKMS_SRC)
+	cp --parents $(SRC_FILES) $(DESTDIR)$(DKMS_SRC)/
 
 dkms-uninstall: uninstall-tools
 	if dkms status -m gre_ka -v $(VERSION) | grep -q .; then \
@@ -133,7 +178,15 @@ vmtest:
 
 # The tests' own timeouts are scaled up (GRE_KA_TIMEOUT_SCALE) and the VM's
 # is 4 hours; the figures (packets, packets/s, counters, churn iterations)
-# are printed at the end and kept in $(SOAK_OUT).
+# are printed at the end and kept in $(SOAK_OUT). With KERNELS, on each of
+# them in turn, in out/soak-<kernel>, every test unless SOAK_TESTS is given.
+ifneq ($(KERNELS),)
+soak:
+	@rc=0; for k in $(KERNELS); do \
+		$(MAKE) --no-print-directory soak KERNELS= SOAK_KERNEL=$$k SOAK_OUT=out/soak-$$k \
+			SOAK_TESTS="$(if $(filter file,$(origin SOAK_TESTS)),,$(SOAK_TESTS))" || rc=1; \
+	done; exit $$rc
+else
 soak:
 	scripts/vm/build-module.sh $(SOAK_KERNEL) >/dev/null
 	scripts/vm/run.sh --kernel $(SOAK_KERNEL) --out $(SOAK_OUT) --timeout 14400 -- \
@@ -145,6 +198,7 @@ soak:
 	rc=$$?; echo "soak figures ($(SOAK_KERNEL)):"; \
 	cat $(SOAK_OUT)/results $(SOAK_OUT)/fuzz-figures $(SOAK_OUT)/stress-figures 2>/dev/null; \
 	exit $$rc
+endif
 
 demo:
 	scripts/demo.sh
@@ -152,12 +206,43 @@ demo:
 bench:
 	scripts/bench.sh
 
+kernels:
+	scripts/vm/kernels.sh --refresh
+
 debug-kernel:
 	scripts/vm/build-debug-kernel.sh
 
 deps:
 	scripts/deps.sh
 
-.PHONY: all modules tools clean check vmtest soak demo bench debug-kernel deps \
+# --- Debian packages ----------------------------------------------------------
+# The packages are built from a copy of the tree as git sees it (tracked
+# and untracked files that are not ignored), so that dpkg-buildpackage's
+# products land in out/deb/ and nothing is built in the checkout.
+DEB_OUT = out/deb
+
+version-check:
+	@v_dkms=$$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf); \
+	v_deb=$$(sed -n '1s/^[^ ]* (\([^)]*\)).*/\1/p' debian/changelog); \
+	if [ -z "$(VERSION)" ] || [ "$$v_dkms" != "$(VERSION)" ] || \
+		[ "$$v_deb" != "$(VERSION)" ]; then \
+		echo "error: versions differ: include/gre_ka_version.h '$(VERSION)'," \
+			"dkms.conf '$$v_dkms', debian/changelog '$$v_deb'" >&2; exit 1; fi
+
+deb: version-check
+	rm -rf $(DEB_OUT)
+	mkdir -p $(DEB_OUT)/gre-ka-$(VERSION)
+	git ls-files -co --exclude-standard -z | \
+		tar --null --ignore-failed-read -T - -cf - 2>/dev/null | \
+		tar -xf - -C $(DEB_OUT)/gre-ka-$(VERSION)
+	cd $(DEB_OUT)/gre-ka-$(VERSION) && dpkg-buildpackage -us -uc -b
+	rm -rf $(DEB_OUT)/gre-ka-$(VERSION)
+	@ls $(DEB_OUT)/*.deb
+	@if command -v lintian >/dev/null; then \
+		echo "lintian (warnings and errors fail; overrides in debian/):"; \
+		lintian --fail-on error,warning --info $(DEB_OUT)/*.changes; \
+	else echo "lintian is not installed (make deps)" >&2; exit 1; fi
+
+.PHONY: all modules tools clean check vmtest soak demo bench debug-kernel kernels deps \
 	install install-tools uninstall uninstall-tools dkms-install \
-	dkms-uninstall
+	dkms-uninstall install-dkms-src tools-test deb version-check

@@ -55,7 +55,7 @@ static struct dst_entry *gre_ka_ip4_route(struct net *net,
 		.flowi4_oif = f->oif,
 		.flowi4_mark = f->mark,
 		.flowi4_proto = IPPROTO_GRE,
-		.flowi4_tos = f->tos & IPTOS_TOS_MASK,
+		GRE_KA_FLOWI4_TOS(f->tos),
 	};
 	struct rtable *rt = ip_route_output_key(net, &fl4);
 

@@ -19,6 +19,7 @@
 #include <linux/workqueue.h>
 
 #include "gre_ka.h"
+#include "gre_ka_version.h"
 
 static unsigned int period_ms = GRE_KA_PERIOD_MS_DEFAULT;
 module_param(period_ms, uint, 0444);
@@ -274,4 +275,5 @@ module_init(gre_ka_init);
 module_exit(gre_ka_exit);
 
 MODULE_LICENSE("GPL");
+MODULE_VERSION(GRE_KA_VERSION);
 MODULE_DESCRIPTION("Cisco-compatible GRE keepalives for ip_gre and ip6gre tunnels");

@@ -236,3 +236,6 @@ void gre_ka_netlink_exit(void)
 	gre_ka_event_exit();
 	genl_unregister_family(&gre_ka_genl_family);
 }
+
+/* So that `gre-ka` (genl's CTRL_CMD_GETFAMILY) loads the module on demand. */
+MODULE_ALIAS_GENL_FAMILY(GRE_KA_FAMILY_NAME);

@@ -326,7 +326,7 @@ void gre_ka_sysfs_moved(struct gre_ka_tunnel *ka)
 	if (!ka->sysfs_added)
 		return;
 	net_ns_get_ownership(dev_net(ka->dev), &uid, &gid);
-	if (sysfs_change_owner(&ka->kobj, uid, gid))
+	if (gre_ka_sysfs_change_owner(&ka->kobj, uid, gid))
 		netdev_warn(ka->dev, "keepalive: cannot change the owner of keepalive/\n");
 }
 

@@ -8,6 +8,9 @@
 
 #include <linux/version.h>
 #include <linux/hrtimer.h>
+#include <linux/kobject.h>
+#include <linux/sysfs.h>
+#include <net/flow.h>
 #include <net/ip_tunnels.h>
 
 /* 6.12 moved the unaligned accessors out of asm/. */
@@ -42,6 +45,33 @@ static inline void gre_ka_hrtimer_setup(struct hrtimer *timer,
 	hrtimer_init(timer, clock, mode);
 	timer->function = fn;
 #endif
+}
+
+/*
+ * 6.18 turned the TOS of struct flowi4 into a DSCP (flowi4_tos, a __u8,
+ * became flowi4_dscp, a dscp_t): the route lookups of keepalives and
+ * reflections take the tunnel's TOS as ip_gre's own lookup does on
+ * either side of the change. Both names are macros of net/flow.h.
+ */
+#ifdef flowi4_dscp
+#include <net/inet_dscp.h>
+#define GRE_KA_FLOWI4_TOS(tos)	.flowi4_dscp = inet_dsfield_to_dscp(tos)
+#else
+#define GRE_KA_FLOWI4_TOS(tos)	.flowi4_tos = (tos) & IPTOS_TOS_MASK
+#endif
+
+/*
+ * 7.0 stopped exporting sysfs_change_owner(). sysfs_groups_change_owner(),
+ * still exported, does the same for a kobject whose files all come from
+ * its ktype's default groups: an unnamed group's directory is the
+ * kobject's own, so it changes hands too. One path on every kernel, so
+ * that the tests on 6.1 and 6.12 cover what runs on 7.x.
+ */
+static inline int gre_ka_sysfs_change_owner(struct kobject *kobj,
+					    kuid_t uid, kgid_t gid)
+{
+	return sysfs_groups_change_owner(kobj, get_ktype(kobj)->default_groups,
+					 uid, gid);
 }
 
 /* 6.2 made the kobject of get_ownership() const. */

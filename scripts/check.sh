@@ -7,7 +7,9 @@
 #
 # Usage: scripts/check.sh
 # Environment, to narrow a developer run:
-#   KERNELS="6.1 6.12 debug"  kernels to test on (default: all three)
+#   KERNELS="6.1 6.12 7.3 debug"  kernels to test on (default: all: Debian
+#                             12's 6.1 and 6.12, the newer Debian kernels of
+#                             scripts/vm/kernels.list, the debug kernel)
 #   TESTS="t-00-basic ..."    VM tests to run (default: all scripts/tests/t-*)
 #   STATIC=0                  leave out the static checks
 #   GRE_KA_CHECK_OUT=DIR      where logs go (default: out/check)
@@ -21,15 +23,21 @@
 # stock kernels' VMs run (they mostly wait on timers, and the build takes
 # what they leave); its tests are split over DEBUG_SHARDS single-threaded
 # VMs, balanced by the durations measured on it (scripts/vm/durations);
-# at most CHECK_JOBS VMs run at once, longest first.
+# at most CHECK_JOBS VMs run at once, longest first. The newer Debian
+# kernels are downloaded and prepared in the background from the start,
+# beside the static checks; each one ready gets its W=1 build, its DKMS
+# test and a VM running the core tests (those whose header says
+# "# core: yes"), queued behind Debian 12's kernels' VMs.
 #
 # Each of these is one test, printed as "PASS name" or "FAIL name (why)":
 #   setup/deps, setup/debug-kernel          installing and building what runs
+#   setup/kernel-7.3, ...                   downloading and preparing each
+#                                           kernel of scripts/vm/kernels.list
 #   static/call-cycles                      no call cycle between the files
 #   static/checkpatch                       checkpatch --strict, no findings
 #   static/sparse-6.1, static/sparse-6.12   sparse, no output at all
 #   static/splat-gist                       the dead-VM summary, on 2 reports
-#   dkms/6.1, dkms/6.12                     Debian's dkms builds and installs
+#   dkms/6.1, dkms/6.12, dkms/7.3, ...      Debian's dkms builds and installs
 #                                           the module from a clean copy of
 #                                           the tree (scripts/dkms-check.sh)
 #   <kernel>/build-w1                       W=1 module build, no warnings
@@ -47,7 +55,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 . scripts/vm/common.sh
 
-KERNELS=${KERNELS:-6.1 6.12 debug}
+KERNELS=${KERNELS:-6.1 6.12 $(deb_kernels | tr '\n' ' ')debug}
 TESTS=${TESTS:-}
 STATIC=${STATIC:-1}
 CHECK_JOBS=${CHECK_JOBS:-2}
@@ -55,7 +63,10 @@ DEBUG_SHARDS=${DEBUG_SHARDS:-2}
 out=${GRE_KA_CHECK_OUT:-$GRE_KA_REPO/out/check}
 mkdir -p "$out" && out=$(cd "$out" && pwd) || exit 2
 rm -rf "$out"/{6.1,6.12,debug}{,.noboot} "$out"/debug-[0-9]* "$out"/*.log \
-	"$out"/*.stderr "$out"/*.lines "$out"/timing
+	"$out"/*.stderr "$out"/*.lines "$out"/timing "$out"/kernel-*.rc
+for k in $(deb_kernels); do
+	rm -rf "${out:?}/$k" "$out/$k.noboot"
+done
 t_start=$(date +%s)
 
 passed=0
@@ -82,7 +93,7 @@ timing() {
 
 for k in $KERNELS; do
 	valid_kernel "$k" || {
-		result "setup/kernels" FAIL "unknown kernel '$k' in KERNELS (6.1, 6.12, debug)"
+		result "setup/kernels" FAIL "unknown kernel '$k' in KERNELS (6.1, 6.12, $(deb_kernels | tr '\n' ' ')debug)"
 		echo "$passed passed, $failed failed"
 		exit 1
 	}
@@ -134,7 +145,41 @@ debug_done() {
 }
 tree=$(debug_kernel_tree)
 
+# Debian's newer kernels (scripts/vm/kernels.list), wanted for their VMs or
+# for DKMS: downloaded and prepared one after the other in the background
+# from the start, at the lowest CPU priority like the debug kernel (about
+# 100 s of wall time and as much CPU each on 2 cores, most of it
+# extracting linux-source and modules_prepare; nothing once cached).
+# kernels_poll handles each one as it ends.
+prep_kernels=()
+declare -A prep_state
+for k in $(deb_kernels); do
+	if [ "$STATIC" = 1 ] || [[ " $KERNELS " == *" $k "* ]]; then
+		prep_kernels+=("$k")
+		prep_state[$k]=pending
+	fi
+done
+prep_pid=
+if [ ${#prep_kernels[@]} -gt 0 ]; then
+	(
+		for k in "${prep_kernels[@]}"; do
+			nice -n 19 scripts/vm/kernels.sh "$k" >"$out/kernel-$k.log" 2>&1
+			echo "$?" >"$out/kernel-$k.rc"
+		done
+	) &
+	prep_pid=$!
+fi
+
 # --- Static checks ------------------------------------------------------------
+# dkms_test KERNEL: the DKMS test for one kernel.
+dkms_test() {
+	if scripts/dkms-check.sh "$1" >"$out/dkms-$1.log" 2>&1; then
+		result "dkms/$1" PASS
+	else
+		result "dkms/$1" FAIL "$(tail -n 1 "$out/dkms-$1.log" | cut -c1-150)"
+	fi
+}
+
 build_ok=()
 build_module() {
 	# build_module KERNEL: the W=1 build test for one kernel.
@@ -172,11 +217,7 @@ if [ "$STATIC" = 1 ]; then
 		result static/splat-gist FAIL "got '$gist_int3' and '$gist_kasan'"
 	fi
 	for k in 6.1 6.12; do
-		if scripts/dkms-check.sh "$k" >"$out/dkms-$k.log" 2>&1; then
-			result "dkms/$k" PASS
-		else
-			result "dkms/$k" FAIL "$(tail -n 1 "$out/dkms-$k.log" | cut -c1-150)"
-		fi
+		dkms_test "$k"
 	done
 	timing "static checks without the debug tree"
 fi
@@ -235,9 +276,15 @@ test_timeout() {
 # test_runs_on KERNEL NAME: the test's "# kernels: K... (why)" line
 # (default: all) names KERNEL. Tests of a daemon's behaviour need only one
 # kernel; the debug kernel runs a subset (README, "Tests on the debug
-# kernel"); the rest run on all three.
+# kernel"); the rest run on all three. Debian's newer kernels run the
+# core of the suite, the tests whose header says "# core: yes", whatever
+# their "# kernels:" line says (make soak runs any test on any kernel).
 test_runs_on() {
 	local ks
+	if is_deb_kernel "$1"; then
+		grep -q '^# core: *yes' "scripts/tests/$2.sh" 2>/dev/null
+		return
+	fi
 	ks=$(sed -n 's/^# kernels: *\([^(]*\).*/\1/p' "scripts/tests/$2.sh" 2>/dev/null | head -n 1)
 	[ -z "$ks" ] || [[ " $ks " == *" $1 "* ]]
 }
@@ -425,23 +472,89 @@ replay() {
 # The VM jobs: "name kernel kunit cost tests...". A kernel whose module
 # build failed boots no VM.
 jobs_list=()
-for k in $KERNELS; do
-	[ "$k" = debug ] && continue
+# add_kernel_job KERNEL [WHY]: the VM job of a stock or listed kernel, or
+# its tests' failures if its module is not built (WHY, if given, says why).
+add_kernel_job() {
+	local k=$1 why=${2:-module build failed} cost=0 t
+	local -a kt
 	# shellcheck disable=SC2207 # split on purpose
 	kt=($(tests_for "$k"))
 	if [[ " ${build_ok[*]} " != *" $k "* ]]; then
 		for t in "${kt[@]}"; do
-			result "$k/$t" FAIL "not run: module build failed"
+			result "$k/$t" FAIL "not run: $why"
 		done
-		result "$k/vm" FAIL "not run: module build failed"
-		continue
+		result "$k/vm" FAIL "not run: $why"
+		return 0
 	fi
-	cost=0
 	for t in "${kt[@]}"; do
 		cost=$((cost + $(test_cost "$k" "$t")))
 	done
 	jobs_list+=("$k $k 0 $cost ${kt[*]}")
+}
+for k in $KERNELS; do
+	[ "$k" = debug ] || is_deb_kernel "$k" || add_kernel_job "$k"
 done
+
+# kernels_poll: for each listed kernel whose preparation has ended since,
+# its setup result, its DKMS test, its W=1 build and its VM job.
+kernels_poll() {
+	local k rc why
+	for k in "${prep_kernels[@]}"; do
+		[ "${prep_state[$k]}" = pending ] || continue
+		if [ -f "$out/kernel-$k.rc" ]; then
+			rc=$(cat "$out/kernel-$k.rc")
+		elif ! kill -0 "$prep_pid" 2>/dev/null; then
+			rc="none (the preparation was killed)"
+		else
+			continue
+		fi
+		timing "kernel $k prepared (exit $rc)"
+		if [ "$rc" = 0 ]; then
+			prep_state[$k]=ok
+			result "setup/kernel-$k" PASS
+			note "kernel $k: $(kernel_release "$k") ($(deb_kernel_field "$k" 2) $(deb_kernel_field "$k" 3)), prepared $(cat "$(deb_kernel_dir "$k")/stamp"): $(paste -sd';' "$(deb_kernel_dir "$k")/timing")"
+		else
+			prep_state[$k]=failed
+			# The cause (apt's, or kernels.sh's "no longer publishes"),
+			# else what kernels.sh said last.
+			why=$(grep -m1 -E '^(E|error): ' "$out/kernel-$k.log")
+			[ -n "$why" ] || why=$(grep -E '^kernels\.sh: ' "$out/kernel-$k.log" | tail -n 1)
+			result "setup/kernel-$k" FAIL "exit $rc: $(echo "${why:-see $out/kernel-$k.log}" | cut -c1-150)"
+		fi
+		# Its DKMS test waits for the main loop to have started the VMs
+		# it can (dkms_next): a minute of building must not hold them.
+		if [ "$STATIC" = 1 ]; then
+			if [ "$rc" = 0 ]; then
+				dkms_queue+=("$k")
+			else
+				result "dkms/$k" FAIL "not run: kernel $k not prepared"
+			fi
+		fi
+		[[ " $KERNELS " == *" $k "* ]] || continue
+		if [ "$rc" = 0 ]; then
+			build_module "$k"
+			add_kernel_job "$k"
+		else
+			result "$k/build-w1" FAIL "not run: kernel $k not prepared"
+			add_kernel_job "$k" "kernel $k not prepared"
+		fi
+	done
+}
+dkms_queue=()
+# dkms_next: run the first queued DKMS test, if any (false if none).
+dkms_next() {
+	[ ${#dkms_queue[@]} -gt 0 ] || return 1
+	dkms_test "${dkms_queue[0]}"
+	dkms_queue=("${dkms_queue[@]:1}")
+}
+# kernels_pending: is a listed kernel still being prepared?
+kernels_pending() {
+	local k
+	for k in "${prep_kernels[@]}"; do
+		[ "${prep_state[$k]}" = pending ] && return 0
+	done
+	return 1
+}
 want_debug=0
 [[ " $KERNELS " == *" debug "* ]] && want_debug=1
 
@@ -514,6 +627,7 @@ while :; do
 	if [ "$debug_state" = building ] && debug_done; then
 		debug_wait
 	fi
+	kernels_poll
 	[ "$debug_state" != building ] && add_debug_jobs
 	if [ ${#running_pids[@]} -lt "$CHECK_JOBS" ] && [ ${#jobs_list[@]} -gt 0 ]; then
 		best=0
@@ -526,15 +640,20 @@ while :; do
 		jobs_list=("${jobs_list[@]:0:$best}" "${jobs_list[@]:$((best + 1))}")
 		continue
 	fi
+	dkms_next && continue
 	if [ ${#running_pids[@]} = 0 ]; then
+		if kernels_pending; then
+			sleep 2
+			continue
+		fi
 		if [ "$debug_state" = building ]; then
 			debug_wait
 			continue
 		fi
 		break
 	fi
-	if [ "$debug_state" = building ]; then
-		# Wake when a VM ends or the build does.
+	if [ "$debug_state" = building ] || kernels_pending; then
+		# Wake when a VM ends, the build does or a kernel is ready.
 		sleep 5
 		reap
 	else

@@ -12,11 +12,18 @@ packages=(
 	xz-utils zstd git perl
 	# the gre-ka command (tools/gre-ka.c)
 	libmnl-dev
+	# make deb: the Debian packages (gre-ka-dkms, gre-ka) and lintian;
+	# ifupdown for their hook (t-52), promtool and node_exporter for the
+	# metrics (t-43, make tools-test)
+	debhelper dh-dkms lintian ifupdown prometheus prometheus-node-exporter
 	# make check proves that DKMS builds the module (scripts/dkms-check.sh)
 	dkms
 	# kernels to test on, their headers, and the debug kernel's source
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.12
+	# Debian's newer kernels, fetched from the archive by
+	# scripts/vm/kernels.sh (its own apt lists, checked with this keyring)
+	debian-archive-keyring
 	# virtual machines
 	qemu-system-x86 busybox-static
 	# static checks (checkpatch.pl comes from the debug kernel's source)

@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Prove that Debian's dkms builds and installs gre_ka from a clean tree for
-# one of the test kernels (make check: dkms/6.1, dkms/6.12), without
-# leaving anything behind on this machine.
+# one of the test kernels (make check: dkms/6.1, dkms/6.12, and dkms/7.3
+# ... for the kernels of scripts/vm/kernels.list), without leaving anything
+# behind on this machine.
 #
-# Usage: scripts/dkms-check.sh 6.1|6.12
+# Usage: scripts/dkms-check.sh 6.1|6.12|7.x
 #
 # The repository's files (git ls-files: tracked and untracked-not-ignored,
 # no build products) are copied to a scratch source tree. dkms add, build
@@ -13,25 +14,35 @@
 # /var/lib/dkms is an empty tmpfs and /lib/modules an overlay whose
 # changes live in the scratch directory, so neither the host's DKMS state
 # nor its module trees change; the scratch directory is removed at exit,
-# also on failure. Passes if the module dkms installed is found by
-# modinfo for that kernel with that kernel's vermagic.
+# also on failure. A listed kernel, which the host has not installed,
+# joins that overlay from its extracted packages, with its prepared
+# source tree (scripts/vm/kernels.sh) as its build directory, as its
+# headers package would be. Passes if the module dkms installed is found
+# by modinfo for that kernel with that kernel's vermagic.
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 2
 . scripts/vm/common.sh
 
 series=${1:-}
-case $series in
-6.1 | 6.12) ;;
-*) die "usage: $0 6.1|6.12" ;;
-esac
+if [ "$series" = debug ] || ! valid_kernel "$series"; then
+	die "usage: $0 6.1|6.12|$(deb_kernels | paste -sd'|')"
+fi
 if [ "$(id -u)" != 0 ]; then
 	die "needs root (mount namespace, dkms)"
 fi
 command -v dkms >/dev/null || die "dkms is not installed (scripts/deps.sh)"
 kver=$(kernel_release "$series")
 [ -n "$kver" ] || die "no Debian $series kernel installed"
-[ -f "/lib/modules/$kver/build/Makefile" ] || die "no headers for $kver"
+modlower=/lib/modules
+kbuild=
+if is_deb_kernel "$series"; then
+	deb_kernel_ready "$series" || die "kernel $series is not prepared (scripts/vm/kernels.sh $series)"
+	modlower+=":$(kernel_modroot "$series")/usr/lib/modules"
+	kbuild=$(kernel_kdir "$series")
+elif [ ! -f "/lib/modules/$kver/build/Makefile" ]; then
+	die "no headers for $kver"
+fi
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 [ -n "$ver" ] || die "no PACKAGE_VERSION in dkms.conf"
 
@@ -62,7 +73,8 @@ inner() {
 	mount -t tmpfs tmpfs /var/lib/dkms
 	mount -t tmpfs tmpfs "$scratch/ovl"
 	mkdir "$scratch/ovl/upper" "$scratch/ovl/work"
-	mount -t overlay overlay -o "lowerdir=/lib/modules,upperdir=$scratch/ovl/upper,workdir=$scratch/ovl/work" /lib/modules
+	mount -t overlay overlay -o "lowerdir=$modlower,upperdir=$scratch/ovl/upper,workdir=$scratch/ovl/work" /lib/modules
+	[ -z "$kbuild" ] || ln -sfn "$kbuild" "/lib/modules/$kver/build"
 	dkms add -m gre_ka -v "$ver" --sourcetree "$scratch/src"
 	dkms build -m gre_ka -v "$ver" -k "$kver" || {
 		# make.log lives in the tmpfs: show it before it goes.
@@ -86,7 +98,7 @@ inner() {
 	*) echo "vermagic '$vm' is not for $kver"; exit 1 ;;
 	esac
 }
-export scratch ver kver
+export scratch ver kver modlower kbuild
 export -f inner
 unshare --mount --propagation private bash -c inner
 rc=$?

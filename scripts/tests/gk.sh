@@ -7,18 +7,20 @@
 # guest from the shared root.
 
 GK=$GRE_KA_REPO/.build/tools/gre-ka
-GK_SRC=$GRE_KA_REPO/tools/gre-ka.c
 
-# gk_built: the command exists and is not older than its source.
+# gk_built: the command exists and is not older than any of its sources.
 gk_built() {
+	local f
 	[ -x "$GK" ] || {
 		echo "no $GK: run make tools (scripts/vm/build-module.sh does)"
 		return 1
 	}
-	[ ! "$GK_SRC" -nt "$GK" ] || {
-		echo "$GK is older than $GK_SRC: run make tools"
-		return 1
-	}
+	for f in "$GRE_KA_REPO"/tools/*.[ch] "$GRE_KA_REPO"/include/uapi/gre_ka.h; do
+		[ ! "$f" -nt "$GK" ] || {
+			echo "$GK is older than $f: run make tools"
+			return 1
+		}
+	done
 }
 
 # gk NS ARGS...: the command on NS's tunnels (-n: setns, no mount).

@@ -9,6 +9,8 @@
 #
 #   #!/bin/bash
 #   # timeout: 120          (optional, seconds; tripled on the debug kernel)
+#   # core: yes             (optional: make check also runs it on Debian's
+#                           newer kernels, scripts/vm/kernels.list)
 #   . "$(dirname "$0")/lib.sh"
 #   topo_two_routers
 #   check "module loads" load_module
@@ -22,7 +24,7 @@
 # Environment (set by scripts/vm/run.sh or by the caller):
 #   GRE_KA_KO      the module to insmod (default: the one built for this
 #                  kernel under .build/, else ./gre_ka.ko)
-#   GRE_KA_KERNEL  6.1, 6.12 or debug
+#   GRE_KA_KERNEL  6.1, 6.12, debug or a newer one (7.3, ...)
 #   GRE_KA_OUT     directory for artefacts (pcaps, logs) kept on the host
 #   GRE_OPTS       extra `ip link add ... type gre` options for
 #                  topo_two_routers (both ends), e.g. "key 5 csum";

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # debug: kmemleak (loads, unloads, creates and destroys: where a leak shows)
 # timeout: 180
+# core: yes
 #
 # Basic lifecycle: with an ip_gre tunnel between two routers, the module
 # loads, shows up, unloads and loads again, and the tunnel keeps carrying

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # debug: kmemleak (keepalives, replies and line changes: where a leak shows)
 # timeout: 240
+# core: yes
 #
 # Core keepalive against a stock Linux peer (forwarding/accept_local/
 # rp_filter sysctls, module reflection off): up in steady state, down

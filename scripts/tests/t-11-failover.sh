@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # kernels: 6.1 6.12 (the debug kernel runs a subset: README, "Tests on the debug kernel")
 # timeout: 180
+# core: yes
 #
 # What the keepalive is for: a floating static route. r1 reaches r2's LAN
 # address over the tunnel (metric 10) with a backup over a second link

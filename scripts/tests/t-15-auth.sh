@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 300
+# core: yes
 #
 # Authenticated replies, RTT, up_count and flap dampening. With r1's path
 # cut, forged protocol-type-0 replies carrying the peer's address do not

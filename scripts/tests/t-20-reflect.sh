@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # debug: kmemleak (every reflection is a new packet, sent or refused: where a leak shows)
 # timeout: 300
+# core: yes
 #
 # The in-module reflector, with r2 on default sysctls (forwarding 0,
 # accept_local 0, rp_filter 1): crafted peer keepalives in Cisco format,

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 400
+# core: yes
 #
 # Passive liveness: a hub that sends no keepalive at all still sees a dead
 # spoke. r1 is the spoke, keepalive on (300 ms x 3); r2 is the hub,

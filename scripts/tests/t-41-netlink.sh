@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 900
+# core: yes
 #
 # The gre_ka generic netlink family itself:
 # - the kernel's own YNL tool (tools/net/ynl/cli.py of the debug kernel's

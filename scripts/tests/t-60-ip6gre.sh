@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # kernels: 6.1 6.12 (the debug kernel runs a subset: README, "Tests on the debug kernel")
 # timeout: 200
+# core: yes
 #
 # Core keepalive over an IPv6 underlay (ip6gre) against a stock Linux peer
 # (IPv6 forwarding, module reflection off): up in steady state, down within

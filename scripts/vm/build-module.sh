@@ -4,7 +4,7 @@
 # Build gre_ka.ko for one of the test kernels, with W=1, in a copy of the
 # module sources under .build/, and fail on any compiler warning.
 #
-# Usage: scripts/vm/build-module.sh [--sparse] 6.1|6.12|debug
+# Usage: scripts/vm/build-module.sh [--sparse] 6.1|6.12|debug|7.x
 #
 #   default   .build/<kernel>/: make -C <kdir> M=... W=1 modules; the log is
 #             .build/<kernel>/build.log; prints the path of gre_ka.ko
@@ -14,7 +14,8 @@
 # The sources copied are the module's: Kbuild, *.c and *.h at the top and
 # everything under include/ and kunit/, as git sees them (tracked and
 # untracked files that are not ignored), so work in progress is built too.
-# The debug kernel is built first if needed.
+# The debug kernel is built first if needed, and a kernel of
+# scripts/vm/kernels.list downloaded and prepared.
 set -uo pipefail
 
 . "$(dirname "$0")/common.sh"
@@ -25,11 +26,16 @@ if [ "${1:-}" = --sparse ]; then
 	shift
 fi
 kernel=${1:-}
-valid_kernel "$kernel" || die "usage: $0 [--sparse] 6.1|6.12|debug"
+valid_kernel "$kernel" ||
+	die "usage: $0 [--sparse] 6.1|6.12|debug|$(deb_kernels | paste -sd'|')"
 
 if [ "$kernel" = debug ] && ! debug_kernel_ready; then
 	"$GRE_KA_REPO/scripts/vm/build-debug-kernel.sh" >&2 ||
 		die "building the debug kernel failed"
+fi
+if is_deb_kernel "$kernel" && ! deb_kernel_ready "$kernel"; then
+	"$GRE_KA_REPO/scripts/vm/kernels.sh" "$kernel" >&2 ||
+		die "preparing kernel $kernel failed"
 fi
 kdir=$(kernel_kdir "$kernel") && [ -f "$kdir/Makefile" ] ||
 	die "no kernel build tree for $kernel${kdir:+ ($kdir)}: run scripts/deps.sh"

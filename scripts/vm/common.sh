@@ -80,6 +80,53 @@ debug_kernel_ready() {
 	[ -f "$(debug_kernel_dir)/stamp" ]
 }
 
+# --- Debian's newer kernels (scripts/vm/kernels.list) ------------------------
+# Downloaded and prepared by scripts/vm/kernels.sh, named by major.minor
+# ("7.3"), so that refreshing the list changes no code.
+
+GRE_KA_KERNELS_LIST=${GRE_KA_KERNELS_LIST:-$GRE_KA_REPO/scripts/vm/kernels.list}
+
+# deb_kernels: the names of the listed kernels, one per line.
+deb_kernels() {
+	awk '!/^#/ && NF >= 5 { print $1 }' "$GRE_KA_KERNELS_LIST" 2>/dev/null
+}
+
+# deb_kernel_field NAME N: field N of the kernel's line (2 suite, 3
+# version, 4 release, 5 date).
+deb_kernel_field() {
+	awk -v n="$1" -v f="$2" '!/^#/ && NF >= 5 && $1 == n { print $f; exit }' \
+		"$GRE_KA_KERNELS_LIST" 2>/dev/null
+}
+
+is_deb_kernel() {
+	[ -n "$1" ] && [ -n "$(deb_kernel_field "$1" 4)" ]
+}
+
+# deb_kernel_dir NAME: where the kernel is prepared, keyed by its package
+# version and kernels.sh (a change to either prepares it anew).
+deb_kernel_dir() {
+	local v
+	v=$(deb_kernel_field "$1" 3 | sed 's/[^A-Za-z0-9.+-]/_/g')
+	[ -n "$v" ] || return 1
+	echo "$GRE_KA_CACHE/kernel-$1-$v-$(hash_files "$GRE_KA_REPO/scripts/vm/kernels.sh")"
+}
+
+deb_kernel_ready() {
+	local d
+	d=$(deb_kernel_dir "$1") && [ -f "$d/stamp" ]
+}
+
+# kernel_modroot KERNEL: the root under which the kernel's
+# lib/modules/<release> lies (modprobe -d, depmod -b): the host's for
+# Debian 12's kernels, the extracted packages' for the listed ones.
+kernel_modroot() {
+	if is_deb_kernel "$1"; then
+		echo "$(deb_kernel_dir "$1")/root"
+	else
+		echo /
+	fi
+}
+
 # --- Kernel selection -------------------------------------------------------
 
 # kernel_kdir KERNEL: build tree to compile the module against.
@@ -95,7 +142,8 @@ kernel_kdir() {
 		echo "/lib/modules/$kver/build"
 		;;
 	*)
-		return 1
+		is_deb_kernel "$1" || return 1
+		echo "$(deb_kernel_dir "$1")/src"
 		;;
 	esac
 }
@@ -113,7 +161,9 @@ kernel_image() {
 		echo "/boot/vmlinuz-$kver"
 		;;
 	*)
-		return 1
+		is_deb_kernel "$1" || return 1
+		kver=$(deb_kernel_field "$1" 4)
+		echo "$(kernel_modroot "$1")/usr/lib/modules/$kver/vmlinuz"
 		;;
 	esac
 }
@@ -128,7 +178,8 @@ kernel_release() {
 		newest_kver "$1"
 		;;
 	*)
-		return 1
+		is_deb_kernel "$1" || return 1
+		deb_kernel_field "$1" 4
 		;;
 	esac
 }
@@ -136,7 +187,7 @@ kernel_release() {
 valid_kernel() {
 	case $1 in
 	6.1 | 6.12 | debug) return 0 ;;
-	*) return 1 ;;
+	*) is_deb_kernel "$1" ;;
 	esac
 }
 

@@ -8,7 +8,7 @@
 # The job ($OUT/job.sh) runs with, in its environment:
 #   GRE_KA_OUT     the out share (writable, shared with the host)
 #   GRE_KA_REPO    the repository (read-only, same path as on the host)
-#   GRE_KA_KERNEL  6.1, 6.12 or debug
+#   GRE_KA_KERNEL  6.1, 6.12, debug or a newer one (7.3, ...)
 # and its output goes to the console and $OUT/job.log. Afterwards this writes
 #   $OUT/status    the job's exit code (124: it timed out)
 #   $OUT/kmemleak  kmemleak's report, if the kernel has kmemleak

@@ -3,13 +3,14 @@
 #
 # Build (or reuse) the test VM's initramfs for a kernel and print its path.
 #
-# Usage: scripts/vm/mkinitramfs.sh KERNEL_RELEASE|none
+# Usage: scripts/vm/mkinitramfs.sh KERNEL_RELEASE|none [MODROOT]
 #
 # For a Debian kernel release (e.g. 6.12.117+deb12-amd64) the image holds
 # busybox-static, scripts/vm/initramfs-init as /init, and -- decompressed --
 # the modules that mounting the host root over 9p/virtio needs, with their
-# dependencies, in load order. "none" makes an image without modules (for
-# the debug kernel, which has all of that built in).
+# dependencies, in load order, taken from MODROOT/lib/modules/<release>
+# (default: the host's; see kernel_modroot). "none" makes an image without
+# modules (for the debug kernel, which has all of that built in).
 #
 # Images are cached in $HOME/.cache/gre_ka, keyed by kernel release and a
 # hash of this script and the init script.
@@ -17,7 +18,8 @@ set -euo pipefail
 
 . "$(dirname "$0")/common.sh"
 
-kver=${1:?usage: $0 KERNEL_RELEASE|none}
+kver=${1:?usage: $0 KERNEL_RELEASE|none [MODROOT]}
+modroot=${2:-/}
 init=$GRE_KA_REPO/scripts/vm/initramfs-init
 key=$(hash_files "$0" "$init")
 img=$GRE_KA_CACHE/initramfs-$kver-$key.cpio.gz
@@ -50,10 +52,10 @@ mknod -m 600 "$stage/dev/console" c 5 1 2>/dev/null || true
 : >"$stage/modules"
 
 if [ "$kver" != none ]; then
-	[ -d "/lib/modules/$kver" ] || die "no /lib/modules/$kver"
+	[ -d "$modroot/lib/modules/$kver" ] || die "no $modroot/lib/modules/$kver"
 	n=0
 	# modprobe prints each dependency chain; keep the first occurrence.
-	modprobe -S "$kver" -a --show-depends 9p 9pnet_virtio virtio_pci |
+	modprobe -d "$modroot" -S "$kver" -a --show-depends 9p 9pnet_virtio virtio_pci |
 		awk '$1 == "insmod" && !seen[$2]++ { print $2 }' >"$stage/list"
 	while read -r path; do
 		n=$((n + 1))
@@ -73,7 +75,7 @@ if [ "$kver" != none ]; then
 	done <"$stage/list"
 	rm -f "$stage/list"
 	if ! grep -q -- '-9p\.ko$' "$stage/modules"; then
-		modprobe -S "$kver" --show-depends 9p | grep -qx 'builtin 9p' ||
+		modprobe -d "$modroot" -S "$kver" --show-depends 9p | grep -qx 'builtin 9p' ||
 			die "9p is neither a module nor built into $kver"
 	fi
 fi

@@ -5,7 +5,7 @@
 # test kernels and the host's root shared read-only over 9p.
 #
 # Usage:
-#   scripts/vm/run.sh --kernel 6.1|6.12|debug --out DIR [--timeout SECS]
+#   scripts/vm/run.sh --kernel 6.1|6.12|debug|7.x --out DIR [--timeout SECS]
 #                     [--mem MB] [--smp N] [--append KERNEL_ARGS] [-q|--quiet]
 #                     -- COMMAND [ARGS...]
 #
@@ -97,12 +97,18 @@ if [ "$kernel" = debug ] && ! debug_kernel_ready; then
 	"$GRE_KA_REPO/scripts/vm/build-debug-kernel.sh" >&2 ||
 		verdict 2 none no "building the debug kernel failed"
 fi
+if is_deb_kernel "$kernel" && ! deb_kernel_ready "$kernel"; then
+	info "preparing kernel $kernel first"
+	"$GRE_KA_REPO/scripts/vm/kernels.sh" "$kernel" >/dev/null ||
+		verdict 2 none no "preparing kernel $kernel failed"
+fi
 image=$(kernel_image "$kernel") && [ -f "$image" ] ||
 	verdict 2 none no "no $kernel kernel installed (run scripts/deps.sh)"
 if [ "$kernel" = debug ]; then
 	initrd=$("$GRE_KA_REPO/scripts/vm/mkinitramfs.sh" none)
 else
-	initrd=$("$GRE_KA_REPO/scripts/vm/mkinitramfs.sh" "$(kernel_release "$kernel")")
+	initrd=$("$GRE_KA_REPO/scripts/vm/mkinitramfs.sh" "$(kernel_release "$kernel")" \
+		"$(kernel_modroot "$kernel")")
 fi || verdict 2 none no "building the initramfs failed"
 command -v qemu-system-x86_64 >/dev/null ||
 	verdict 2 none no "qemu-system-x86_64 missing (run scripts/deps.sh)"
@@ -136,6 +142,13 @@ cmdline+=" oops=panic reboot=t mitigations=off"
 [ "$kernel" = debug ] && cmdline+=" kmemleak=on pci=noacpi"
 [ -n "$append" ] && cmdline+=" $append"
 cmdline+=" gre_ka_repo=$GRE_KA_REPO gre_ka_kernel=$kernel gre_ka_timeout=$guest_timeout"
+# A listed kernel's modules: a share of their own over the host's
+# /lib/modules (scripts/vm/initramfs-init).
+modshare=()
+if is_deb_kernel "$kernel"; then
+	cmdline+=" gre_ka_modules=1"
+	modshare=(-virtfs "local,path=$(kernel_modroot "$kernel")/usr/lib/modules,mount_tag=kmods,security_model=none,readonly=on")
+fi
 
 # qemu64 rather than max: the most exercised TCG CPU, 4-level paging, no
 # PCID. Under max (LA57, PCID, ...) the debug kernel sporadically died
@@ -171,6 +184,7 @@ qemu=(
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$GRE_KA_REPO,mount_tag=repo,security_model=none,readonly=on"
 	-virtfs "local,path=$out,mount_tag=out,security_model=none"
+	"${modshare[@]}"
 )
 
 : >"$out/console.log"
