@@ -97,8 +97,9 @@ static int gre_ka_attach(struct net_device *dev,
 	ka->ops = ops;
 	spin_lock_init(&ka->lock);
 	gre_ka_ctl_defaults(ka, period_ms, retries);
-	gre_ka_line_init(ka, ktime_get_ns());
 	gre_ka_timer_init(ka);
+	gre_ka_neigh_attach(ka);
+	/* The parameters, and the peers they make. */
 	err = gre_ka_ctl_params_init(ka);
 	if (err)
 		goto put_kobj;
@@ -133,15 +134,17 @@ del_sysfs:
 	gre_ka_sysfs_del(ka);
 put_dev:
 	netdev_put(dev, &ka->dev_tracker);
+	gre_ka_peers_destroy(ka);
 put_kobj:
 	kobject_put(&ka->kobj);
 	return err;
 }
 
 /*
- * Teardown order: out of the table (the deferred work no longer finds
- * it); the hook unregistered (invocations in flight may still run: see
- * gre_ka_line.c); everything stopped and the carrier given back
+ * Teardown order: out of the table (the deferred work and the neighbour
+ * notifier no longer find it); the hook unregistered (invocations in
+ * flight may still run: see gre_ka_line.c); everything stopped, the
+ * carrier or the neighbour entries given back and the peers freed
  * (gre_ka_ctl_detach()); the sysfs files removed (waiting for readers and
  * writers to leave); the device reference dropped; then the kobject's,
  * whose release frees the state after an RCU grace period.
@@ -240,17 +243,27 @@ static int __init gre_ka_init(void)
 	if (err)
 		return err;
 
-	err = gre_ka_netlink_init();
+	err = gre_ka_peer_cache_init();
 	if (err)
 		return err;
+	err = gre_ka_netlink_init();
+	if (err)
+		goto destroy_cache;
+	err = gre_ka_neigh_init();
+	if (err)
+		goto unregister_netlink;
 	/* Replays NETDEV_REGISTER and NETDEV_UP for existing devices. */
 	err = register_netdevice_notifier(&gre_ka_notifier);
 	if (err)
-		goto unregister_netlink;
+		goto unregister_netevent;
 	return 0;
 
+unregister_netevent:
+	gre_ka_neigh_exit();
 unregister_netlink:
 	gre_ka_netlink_exit();
+destroy_cache:
+	gre_ka_peer_cache_exit();
 	return err;
 }
 
@@ -265,9 +278,13 @@ static void __exit gre_ka_exit(void)
 	rtnl_unlock();
 
 	unregister_netdevice_notifier(&gre_ka_notifier);
+	gre_ka_neigh_exit();
 	gre_ka_netlink_exit();
 	/* Finds the table empty if it runs; must not outlive the module. */
 	cancel_work_sync(&gre_ka_refresh_work);
+	/* The peers' and the states' RCU callbacks, before their cache. */
+	rcu_barrier();
+	gre_ka_peer_cache_exit();
 }
 
 module_init(gre_ka_init);

@@ -140,6 +140,8 @@ GRE_KA_U32(counter, "counter", counter);
 GRE_KA_U32(up_needed, "up_needed", up_needed);
 GRE_KA_U64(last_change_ms, "last_change_ms", last_change_ms);
 GRE_KA_U32(peer_period_ms, "peer_period_ms", peer_period_ms);
+GRE_KA_U32(peers, "peers", npeers);
+GRE_KA_U32(peers_down, "peers_down", npeers_down);
 GRE_KA_U64(tx, "tx", stats.tx);
 GRE_KA_U64(rx, "rx", stats.rx);
 GRE_KA_U64(rx_invalid, "rx_invalid", stats.rx_invalid);
@@ -189,6 +191,12 @@ GRE_KA_U64(r_request_huawei_probe, "request_huawei_probe",
 	   stats.refused[GRE_KA_R_REQ_HUAWEI]);
 GRE_KA_U64(r_request_reflect_off, "request_reflect_off",
 	   stats.refused[GRE_KA_R_REQ_OFF]);
+GRE_KA_U64(r_reply_not_peer, "reply_not_peer",
+	   stats.refused[GRE_KA_R_REPLY_NOT_PEER]);
+GRE_KA_U64(r_request_not_peer, "request_not_peer",
+	   stats.refused[GRE_KA_R_REQ_NOT_PEER]);
+GRE_KA_U64(r_request_peer_limit, "request_peer_limit",
+	   stats.refused[GRE_KA_R_REQ_PEER_LIMIT]);
 
 static struct attribute *gre_ka_attrs[] = {
 	&gre_ka_opt_enabled.attr.attr,
@@ -203,6 +211,8 @@ static struct attribute *gre_ka_attrs[] = {
 	&gre_ka_num_up_needed.attr.attr,
 	&gre_ka_num_last_change_ms.attr.attr,
 	&gre_ka_num_peer_period_ms.attr.attr,
+	&gre_ka_num_peers.attr.attr,
+	&gre_ka_num_peers_down.attr.attr,
 	NULL,
 };
 
@@ -252,6 +262,9 @@ static struct attribute *gre_ka_refused_attrs[] = {
 	&gre_ka_num_r_request_replay.attr.attr,
 	&gre_ka_num_r_request_huawei_probe.attr.attr,
 	&gre_ka_num_r_request_reflect_off.attr.attr,
+	&gre_ka_num_r_reply_not_peer.attr.attr,
+	&gre_ka_num_r_request_not_peer.attr.attr,
+	&gre_ka_num_r_request_peer_limit.attr.attr,
 	NULL,
 };
 
