@@ -352,7 +352,7 @@ static void gre_ka_ctl_peers_renew(struct gre_ka_tunnel *ka,
 }
 
 /* Tunnel parameters changed (or only the carrier: linkwatch says CHANGE). */
-void gre_ka_ctl_params_changed(struct gre_ka_tunnel *ka)
+int gre_ka_ctl_params_changed(struct gre_ka_tunnel *ka)
 {
 	struct gre_ka_params *old = rtnl_dereference(ka->params);
 	struct gre_ka_params *new = gre_ka_params_read(ka);
@@ -361,12 +361,12 @@ void gre_ka_ctl_params_changed(struct gre_ka_tunnel *ka)
 	};
 
 	if (!new) {
-		netdev_warn(ka->dev, "keepalive: out of memory, keeping the old tunnel parameters\n");
-		return;
+		netdev_warn(ka->dev, "keepalive: out of memory, keeping the old tunnel parameters for now\n");
+		return -ENOMEM;
 	}
 	if (!memcmp(&old->t, &new->t, sizeof(new->t))) {
 		kfree(new);
-		return;
+		return 0;
 	}
 	rcu_assign_pointer(ka->params, new);
 	netdev_dbg(ka->dev, "keepalive: tunnel parameters changed\n");
@@ -380,6 +380,7 @@ void gre_ka_ctl_params_changed(struct gre_ka_tunnel *ka)
 	     !gre_ka_addr_eq(new->t.family, &old->t.remote, &new->t.remote)))
 		gre_ka_ctl_peers_renew(ka, &new->t);
 	kfree_rcu(old, rcu);
+	return 0;
 }
 
 /* A static peer's address: unicast, of the tunnel's family. */

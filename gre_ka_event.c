@@ -9,7 +9,9 @@
  * took under the tunnel's lock at the transition itself, so each carries
  * the state and counters of its own moment, in order; they are sent only
  * when somebody listens, with GFP_ATOMIC (the timer and the ingress hook
- * run in softirq context).
+ * run in softirq context). An event that cannot be built (no memory) is
+ * reported to the listeners as ENOBUFS on their socket, netlink's way of
+ * saying "you missed something: dump again", as for a full socket.
  */
 
 #include <linux/rcupdate.h>
@@ -68,7 +70,8 @@ static int gre_ka_fill_stats(struct sk_buff *skb, int a_rtt, int a_stats,
 			      st->down_transitions, 0) ||
 	    nla_put_u64_64bit(skb, GRE_KA_A_STATS_UP_TRANSITIONS,
 			      st->up_transitions, 0) ||
-	    nla_put_u64_64bit(skb, GRE_KA_A_STATS_RX_REQUESTS, st->rx_requests, 0))
+	    nla_put_u64_64bit(skb, GRE_KA_A_STATS_RX_REQUESTS, st->rx_requests, 0) ||
+	    nla_put_u64_64bit(skb, GRE_KA_A_STATS_TX_ERRORS, st->tx_errors, 0))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 
@@ -176,6 +179,16 @@ bool gre_ka_event_wanted(const struct gre_ka_tunnel *ka)
 	return family && genl_has_listeners(family, dev_net(ka->dev), 0);
 }
 
+/* The group of the family's "events", its first and only one. */
+#define GRE_KA_EVENTS_GROUP	0
+
+static void gre_ka_event_lost(const struct genl_family *family,
+			      const struct gre_ka_tunnel *ka)
+{
+	genl_set_err(family, dev_net(ka->dev), 0, GRE_KA_EVENTS_GROUP,
+		     -ENOBUFS);
+}
+
 static void gre_ka_event_send(const struct gre_ka_tunnel *ka,
 			      const struct gre_ka_info *info, u8 cmd, gfp_t gfp)
 {
@@ -186,15 +199,19 @@ static void gre_ka_event_send(const struct gre_ka_tunnel *ka,
 		return;
 	skb = genlmsg_new(NLMSG_GOODSIZE, gfp);
 	if (!skb)
-		return;
+		goto lost;
 	rcu_read_lock();
 	if (gre_ka_event_fill(skb, ka, info, 0, 0, 0, cmd)) {
 		rcu_read_unlock();
 		nlmsg_free(skb);
-		return;
+		goto lost;
 	}
 	rcu_read_unlock();
 	genlmsg_multicast_netns(family, dev_net(ka->dev), skb, 0, 0, gfp);
+	return;
+
+lost:
+	gre_ka_event_lost(family, ka);
 }
 
 /* The line protocol changed; info was taken at the transition. */
@@ -216,18 +233,22 @@ void gre_ka_event_peer(const struct gre_ka_tunnel *ka,
 		return;
 	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
 	if (!skb)
-		return;
+		goto lost;
 	hdr = genlmsg_put(skb, 0, 0, family, 0, GRE_KA_CMD_PEER_NTF);
 	if (!hdr ||
 	    nla_put_u32(skb, GRE_KA_A_IFINDEX, ka->dev->ifindex) ||
 	    nla_put_string(skb, GRE_KA_A_IFNAME, ka->dev->name) ||
 	    gre_ka_event_fill_peer(skb, pi)) {
 		nlmsg_free(skb);
-		return;
+		goto lost;
 	}
 	genlmsg_end(skb, hdr);
 	genlmsg_multicast_netns(family, dev_net(ka->dev), skb, 0, 0,
 				GFP_ATOMIC);
+	return;
+
+lost:
+	gre_ka_event_lost(family, ka);
 }
 
 /* A setting changed (process context, RTNL). */

@@ -106,9 +106,9 @@ static bool gre_ka_ip4_underlay_has_addr(const struct gre_ka_tnl *t,
  * socket to an NBMA address); ipgre_xmit() then takes the destination from
  * the header pushed. A point-to-point device has its remote.
  */
-static void gre_ka_ip4_xmit(struct gre_ka_tunnel *ka,
-			    const struct gre_ka_tnl *t,
-			    const union gre_ka_addr *peer, struct sk_buff *skb)
+static int gre_ka_ip4_xmit(struct gre_ka_tunnel *ka,
+			   const struct gre_ka_tnl *t,
+			   const union gre_ka_addr *peer, struct sk_buff *skb)
 {
 	struct net_device *dev = ka->dev;
 	netdev_tx_t rc;
@@ -116,13 +116,15 @@ static void gre_ka_ip4_xmit(struct gre_ka_tunnel *ka,
 	if (dev->header_ops &&
 	    dev_hard_header(skb, dev, ETH_P_IP, &peer->ip, NULL, skb->len) < 0) {
 		kfree_skb(skb);
-		return;
+		return -ENOBUFS;
 	}
 	rcu_read_lock_bh();
 	rc = netdev_start_xmit(skb, dev, netdev_get_tx_queue(dev, 0), false);
 	rcu_read_unlock_bh();
-	if (!dev_xmit_complete(rc))
-		kfree_skb(skb);
+	if (dev_xmit_complete(rc))
+		return 0;
+	kfree_skb(skb);
+	return -ENOBUFS;
 }
 
 /*

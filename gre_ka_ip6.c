@@ -117,9 +117,9 @@ static bool gre_ka_ip6_underlay_has_addr(const struct gre_ka_tnl *t,
 }
 
 /* Encapsulate the inner packet in skb and send it to the peer. */
-static void gre_ka_ip6_xmit(struct gre_ka_tunnel *ka,
-			    const struct gre_ka_tnl *t,
-			    const union gre_ka_addr *peer, struct sk_buff *skb)
+static int gre_ka_ip6_xmit(struct gre_ka_tunnel *ka,
+			   const struct gre_ka_tnl *t,
+			   const union gre_ka_addr *peer, struct sk_buff *skb)
 {
 	struct ip6_tnl *tn = netdev_priv(ka->dev);
 	unsigned int ghlen = gre_ka_gre_hlen(t->o_csum, t->o_key_set, t->o_seq);
@@ -135,15 +135,20 @@ static void gre_ka_ip6_xmit(struct gre_ka_tunnel *ka,
 	struct ipv6hdr *ip6h;
 	__be32 seq = 0;
 	void *greh;
+	int err;
 
 	dst = gre_ka_ip6_route(t->net, &f);
-	if (IS_ERR(dst))
+	if (IS_ERR(dst)) {
+		err = PTR_ERR(dst);
 		goto free_skb;
+	}
 	/* The way to the peer is this tunnel: never loop into it. */
+	err = -ELOOP;
 	if (dst->dev == ka->dev)
 		goto put_dst;
-	if (skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) + sizeof(*ip6h) +
-			 ghlen))
+	err = skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) + sizeof(*ip6h) +
+			   ghlen);
+	if (err)
 		goto put_dst;
 
 	/* Peers with iseq expect our output sequence, as ip6gre numbers it. */
@@ -172,12 +177,13 @@ static void gre_ka_ip6_xmit(struct gre_ka_tunnel *ka,
 	skb->dev = dst->dev;
 	skb_dst_set(skb, dst);
 	ip6_local_out(t->net, NULL, skb);
-	return;
+	return 0;
 
 put_dst:
 	dst_release(dst);
 free_skb:
 	kfree_skb(skb);
+	return err;
 }
 
 /*

@@ -135,6 +135,7 @@ static void gre_ka_totals_read(const struct gre_ka_tunnel *ka,
 	st->down_transitions = atomic64_read(&as->down_transitions);
 	st->up_transitions = atomic64_read(&as->up_transitions);
 	st->rx_requests = atomic64_read(&as->rx_requests);
+	st->tx_errors = atomic64_read(&as->tx_errors);
 	for (r = 0; r < GRE_KA_R_MAX; r++)
 		st->refused[r] = atomic64_read(&as->refused[r]);
 }
@@ -167,6 +168,7 @@ static void gre_ka_peer_stats_read(const struct gre_ka_peer *p,
 	st->rx = ps->rx;
 	st->reflected = ps->reflected;
 	st->rx_requests = ps->rx_requests;
+	st->tx_errors = ps->tx_errors;
 	st->down_transitions = ps->down_transitions;
 	st->up_transitions = ps->up_transitions;
 	rcu_read_lock();
@@ -400,8 +402,8 @@ void gre_ka_line_stop(struct gre_ka_tunnel *ka, struct gre_ka_peer *p,
 
 /*
  * One period of an enabled tunnel, for one peer: apply the state machine,
- * then seal the keepalive to send it. False if keepalive was disabled
- * meanwhile. The caller holds rcu_read_lock() for the session.
+ * then seal the keepalive to send it, counted in tx. False if keepalive
+ * was disabled meanwhile. The caller holds rcu_read_lock() for the session.
  */
 bool gre_ka_line_tick(struct gre_ka_tunnel *ka, struct gre_ka_peer *p,
 		      u64 now_ns, struct gre_ka_trailer *tr)
@@ -432,6 +434,20 @@ bool gre_ka_line_tick(struct gre_ka_tunnel *ka, struct gre_ka_peer *p,
 	if (event)
 		gre_ka_line_announce(ka, &ev);
 	return true;
+}
+
+/*
+ * The keepalive gre_ka_line_tick() counted could not be sent after all
+ * (no memory, no way out): moved from tx to tx_errors. Only failures pay
+ * for the second lock.
+ */
+void gre_ka_line_unsent(struct gre_ka_tunnel *ka, struct gre_ka_peer *p)
+{
+	spin_lock(&p->lock);
+	atomic64_dec(&ka->totals.tx);
+	p->line.stats.tx--;
+	gre_ka_count(&ka->totals.tx_errors, &p->line.stats.tx_errors);
+	spin_unlock(&p->lock);
 }
 
 /*

@@ -282,14 +282,19 @@ static void gre_ka_neigh_effect(struct gre_ka_tunnel *ka, struct gre_ka_peer *p)
 	}
 }
 
-/* Queue entry n for the work to look at; any context. */
+/*
+ * Queue entry n for the work to look at; any context. Without memory for
+ * the event, the work resynchronises with the whole table instead.
+ */
 static void gre_ka_neigh_queue_event(struct gre_ka_tunnel *ka,
 				     struct neighbour *n)
 {
 	struct gre_ka_nev *ev = kmalloc(sizeof(*ev), GFP_ATOMIC);
 
-	if (!ev)
+	if (!ev) {
+		WRITE_ONCE(ka->neigh_resync, true);
 		return;
+	}
 	ev->tbl = n->tbl;
 	memcpy(ev->key, n->primary_key, n->tbl->key_len);
 	llist_add(&ev->node, &ka->neigh_events);
@@ -317,6 +322,37 @@ static int gre_ka_neigh_start(struct gre_ka_tunnel *ka)
 	return 0;
 }
 
+/*
+ * After a lost event: every binding checked against its entry as it is
+ * now (changed, or gone), and every entry queued again (new ones). If
+ * that loses events too, the work comes back a second later.
+ */
+static void gre_ka_neigh_resync(struct gre_ka_tunnel *ka)
+{
+	u8 key[sizeof(struct in6_addr)];
+	struct gre_ka_bind *b;
+	struct hlist_node *tmp;
+	struct neigh_table *tbl;
+	struct neighbour *n;
+	u32 i;
+
+	WRITE_ONCE(ka->neigh_resync, false);
+	for (i = 0; i < GRE_KA_BIND_BUCKETS; i++) {
+		/* Bindings made here go to the head, behind tmp. */
+		hlist_for_each_entry_safe(b, tmp, &ka->binds[i], hnode) {
+			/* gre_ka_neigh_update() may free b. */
+			tbl = b->tbl;
+			memcpy(key, b->key, tbl->key_len);
+			n = neigh_lookup(tbl, key, ka->dev);
+			gre_ka_neigh_update(ka, tbl, key, n);
+			if (n)
+				neigh_release(n);
+		}
+	}
+	neigh_for_each(&arp_tbl, gre_ka_neigh_scan_one, ka);
+	neigh_for_each(&nd_tbl, gre_ka_neigh_scan_one, ka);
+}
+
 /* Stop following: every entry given back, every neigh origin dropped. */
 static void gre_ka_neigh_stop(struct gre_ka_tunnel *ka)
 {
@@ -334,7 +370,8 @@ static void gre_ka_neigh_stop(struct gre_ka_tunnel *ka)
 
 static void gre_ka_neigh_work(struct work_struct *work)
 {
-	struct gre_ka_tunnel *ka = container_of(work, struct gre_ka_tunnel,
+	struct gre_ka_tunnel *ka = container_of(to_delayed_work(work),
+						struct gre_ka_tunnel,
 						neigh_work);
 	struct gre_ka_nev *ev, *ev_next;
 	struct gre_ka_peer *p, *p_next;
@@ -345,6 +382,8 @@ static void gre_ka_neigh_work(struct work_struct *work)
 	if (follow && !ka->following && gre_ka_neigh_start(ka))
 		net_warn_ratelimited("%s: keepalive: cannot follow the neighbour table (no memory)\n",
 				     ka->dev->name);
+	if (ka->following && READ_ONCE(ka->neigh_resync))
+		gre_ka_neigh_resync(ka);
 
 	list = llist_reverse_order(llist_del_all(&ka->neigh_events));
 	llist_for_each_entry_safe(ev, ev_next, list, node) {
@@ -367,6 +406,9 @@ static void gre_ka_neigh_work(struct work_struct *work)
 
 	if (!follow && ka->following)
 		gre_ka_neigh_stop(ka);
+	/* Out of memory: try again later rather than spin. */
+	if (follow && (!ka->following || READ_ONCE(ka->neigh_resync)))
+		queue_delayed_work(system_wq, &ka->neigh_work, HZ);
 }
 
 /*
@@ -385,7 +427,7 @@ static int gre_ka_netevent(struct notifier_block *nb, unsigned long event,
 	ka = gre_ka_table_find(n->dev);
 	if (ka && READ_ONCE(ka->follow)) {
 		gre_ka_neigh_queue_event(ka, n);
-		queue_work(system_wq, &ka->neigh_work);
+		mod_delayed_work(system_wq, &ka->neigh_work, 0);
 	}
 	rcu_read_unlock();
 	return NOTIFY_DONE;
@@ -407,7 +449,7 @@ void gre_ka_neigh_exit(void)
 
 void gre_ka_neigh_attach(struct gre_ka_tunnel *ka)
 {
-	INIT_WORK(&ka->neigh_work, gre_ka_neigh_work);
+	INIT_DELAYED_WORK(&ka->neigh_work, gre_ka_neigh_work);
 	init_llist_head(&ka->neigh_events);
 	init_llist_head(&ka->effects);
 }
@@ -423,11 +465,11 @@ void gre_ka_neigh_follow(struct gre_ka_tunnel *ka, bool on)
 	if (READ_ONCE(ka->follow) == on)
 		return;
 	WRITE_ONCE(ka->follow, on);
-	queue_work(system_wq, &ka->neigh_work);
+	mod_delayed_work(system_wq, &ka->neigh_work, 0);
 	if (!on) {
 		/* No notifier that saw it on queues anything after this. */
 		synchronize_rcu();
-		flush_work(&ka->neigh_work);
+		flush_delayed_work(&ka->neigh_work);
 	}
 }
 
@@ -443,7 +485,7 @@ void gre_ka_neigh_detach(struct gre_ka_tunnel *ka)
 	struct llist_node *list;
 
 	gre_ka_neigh_follow(ka, false);
-	cancel_work_sync(&ka->neigh_work);
+	cancel_delayed_work_sync(&ka->neigh_work);
 	list = llist_del_all(&ka->neigh_events);
 	llist_for_each_entry_safe(ev, ev_next, list, node)
 		kfree(ev);

@@ -83,11 +83,16 @@ static struct gre_ka_tunnel *gre_ka_nl_find(struct net *net,
 		return ERR_PTR(-ENODEV);
 	}
 	ka = gre_ka_table_find(dev);
-	if (!ka) {
-		NL_SET_ERR_MSG(extack, "not an ip_gre or ip6gre tunnel");
-		return ERR_PTR(-EOPNOTSUPP);
+	if (ka)
+		return ka;
+	/* Attaching failed (gre_ka_main.c): transient, unlike the rest. */
+	if (gre_ka_ip4_ops.is_tunnel(dev) || gre_ka_ip6_ops.is_tunnel(dev)) {
+		NL_SET_ERR_MSG(extack,
+			       "keepalive could not attach to this tunnel (see the kernel log); retried when it goes up or changes");
+		return ERR_PTR(-EAGAIN);
 	}
-	return ka;
+	NL_SET_ERR_MSG(extack, "not an ip_gre or ip6gre tunnel");
+	return ERR_PTR(-EOPNOTSUPP);
 }
 
 /* The tunnel a request names, in the caller's netns; under RCU. */

@@ -170,8 +170,17 @@ static enum gre_ka_reason gre_ka_answer_overlay(struct gre_ka_tunnel *ka,
 	skb_clear_tstamp(skb);
 	skb->ip_summed = CHECKSUM_NONE;
 	af->forward(skb);
-	gre_ka_tx_inner(ka, t, &p->nbma, skb);
-	return GRE_KA_R_OK;
+	switch (gre_ka_tx_inner(ka, t, &p->nbma, skb)) {
+	case 0:
+		return GRE_KA_R_OK;
+	case -ENOMEM:
+	case -ENOBUFS:
+		return GRE_KA_R_REQ_NOMEM;
+	case -ELOOP:
+		return GRE_KA_R_REQ_LOOP;
+	default:
+		return GRE_KA_R_REQ_NO_ROUTE;
+	}
 }
 
 /* Is this request from us, and which way would its answer go? */

@@ -150,6 +150,7 @@ GRE_KA_U64(reflect_dropped, "reflect_dropped", stats.reflect_dropped);
 GRE_KA_U64(down_transitions, "down_transitions", stats.down_transitions);
 GRE_KA_U64(up_transitions, "up_transitions", stats.up_transitions);
 GRE_KA_U64(rx_requests, "rx_requests", stats.rx_requests);
+GRE_KA_U64(tx_errors, "tx_errors", stats.tx_errors);
 GRE_KA_RTT(rtt_last_us, "rtt_last_us", rtt.last);
 GRE_KA_RTT(rtt_min_us, "rtt_min_us", rtt.min);
 GRE_KA_RTT(rtt_avg_us, "rtt_avg_us", rtt.avg);
@@ -233,6 +234,7 @@ static struct attribute *gre_ka_stat_attrs[] = {
 	&gre_ka_num_rtt_avg_us.attr.attr,
 	&gre_ka_num_rtt_max_us.attr.attr,
 	&gre_ka_num_rx_requests.attr.attr,
+	&gre_ka_num_tx_errors.attr.attr,
 	NULL,
 };
 

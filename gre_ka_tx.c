@@ -40,35 +40,43 @@
 /* Passive only, a multipoint tunnel looks at each peer this often. */
 #define GRE_KA_PASSIVE_CYCLE_MS	1000
 
-/* Send an inner packet through the tunnel to peer, seen by packet taps. */
-void gre_ka_tx_inner(struct gre_ka_tunnel *ka, const struct gre_ka_tnl *t,
-		     const union gre_ka_addr *peer, struct sk_buff *skb)
+/*
+ * Send an inner packet through the tunnel to peer, seen by packet taps.
+ * Consumes skb; an error if it certainly did not leave.
+ */
+int gre_ka_tx_inner(struct gre_ka_tunnel *ka, const struct gre_ka_tnl *t,
+		    const union gre_ka_addr *peer, struct sk_buff *skb)
 {
 	skb->dev = ka->dev;
 	if (dev_nit_active(ka->dev))
 		dev_queue_xmit_nit(skb, ka->dev);
-	ka->ops->xmit(ka, t, peer, skb);
+	return ka->ops->xmit(ka, t, peer, skb);
 }
 
-static struct sk_buff *gre_ka_build_skb(struct gre_ka_tunnel *ka,
-					const struct gre_ka_pkt_params *pp,
-					const struct gre_ka_trailer *tr)
+static struct sk_buff *gre_ka_alloc_skb(struct gre_ka_tunnel *ka,
+					const struct gre_ka_pkt_params *pp)
 {
-	unsigned int len = gre_ka_pkt_len(pp);
 	unsigned int hroom = LL_RESERVED_SPACE(ka->dev) + MAX_HEADER +
 			     ka->ops->xmit_headroom;
 	struct sk_buff *skb;
 
-	skb = alloc_skb(hroom + len, GFP_ATOMIC);
-	if (!skb)
-		return NULL;
-	skb_reserve(skb, hroom);
+	skb = alloc_skb(hroom + gre_ka_pkt_len(pp), GFP_ATOMIC);
+	if (skb)
+		skb_reserve(skb, hroom);
+	return skb;
+}
+
+static void gre_ka_build_skb(struct gre_ka_tunnel *ka, struct sk_buff *skb,
+			     const struct gre_ka_pkt_params *pp,
+			     const struct gre_ka_trailer *tr)
+{
+	unsigned int len = gre_ka_pkt_len(pp);
+
 	skb_reset_network_header(skb);
 	gre_ka_pkt_build(skb_put(skb, len), pp, tr);
 	skb->protocol = ka->ops->eth_proto;
 	/* Keepalives must not starve behind data on a saturated link. */
 	skb->priority = TC_PRIO_CONTROL;
-	return skb;
 }
 
 /* One period of an enabled tunnel for one peer; under RCU. */
@@ -89,11 +97,23 @@ static void gre_ka_tick(struct gre_ka_tunnel *ka, struct gre_ka_peer *p,
 
 	/* No route to the peer: send anyway, to be counted unanswered. */
 	gre_ka_route_local(ka->ops, &prm->t, &p->nbma, &pp.dst);
-	if (!gre_ka_line_tick(ka, p, now, &tr))
+	/*
+	 * A keepalive that cannot be sent (no memory, no way out) still
+	 * makes its period unanswered: a router that cannot send keepalives
+	 * cannot vouch for the tunnel either. It counts in tx_errors.
+	 */
+	skb = gre_ka_alloc_skb(ka, &pp);
+	if (!gre_ka_line_tick(ka, p, now, &tr)) {
+		kfree_skb(skb);
 		return;
-	skb = gre_ka_build_skb(ka, &pp, &tr);
-	if (skb)
-		gre_ka_tx_inner(ka, &prm->t, &p->nbma, skb);
+	}
+	if (!skb) {
+		gre_ka_line_unsent(ka, p);
+		return;
+	}
+	gre_ka_build_skb(ka, skb, &pp, &tr);
+	if (gre_ka_tx_inner(ka, &prm->t, &p->nbma, skb))
+		gre_ka_line_unsent(ka, p);
 }
 
 /* A point-to-point tunnel: its one peer. Returns when next, 0 for never. */

@@ -162,9 +162,11 @@ struct gre_ka_af_ops {
 	/*
 	 * Send an inner packet through the tunnel to the peer at NBMA
 	 * address peer (the remote of a point-to-point tunnel); consumes skb.
+	 * An error only if it certainly did not leave: ip_gre's own drops
+	 * further on are the device's (tx_dropped, tx_carrier_errors).
 	 */
-	void (*xmit)(struct gre_ka_tunnel *ka, const struct gre_ka_tnl *t,
-		     const union gre_ka_addr *peer, struct sk_buff *skb);
+	int (*xmit)(struct gre_ka_tunnel *ka, const struct gre_ka_tnl *t,
+		    const union gre_ka_addr *peer, struct sk_buff *skb);
 	/*
 	 * mGRE: the outer source of a packet the tunnel received, i.e. the
 	 * peer that sent it; false if it cannot be told. Under RCU.
@@ -237,6 +239,7 @@ struct gre_ka_stats {
 	u64 down_transitions;
 	u64 up_transitions;
 	u64 rx_requests;
+	u64 tx_errors;
 	u64 refused[GRE_KA_R_MAX];
 };
 
@@ -254,6 +257,7 @@ struct gre_ka_atomic_stats {
 	atomic64_t down_transitions;
 	atomic64_t up_transitions;
 	atomic64_t rx_requests;
+	atomic64_t tx_errors;
 	atomic64_t refused[GRE_KA_R_MAX];
 };
 
@@ -263,6 +267,7 @@ struct gre_ka_peer_stats {
 	u64 rx;
 	u64 reflected;
 	u64 rx_requests;
+	u64 tx_errors;
 	u64 down_transitions;
 	u64 up_transitions;
 };
@@ -366,12 +371,13 @@ struct gre_ka_tunnel {
 	struct gre_ka_bucket learn_bucket;	/* passive learning, ka->lock */
 
 	/* gre_ka_neigh.c: its work, and what line.c queues for it */
-	struct work_struct neigh_work;
+	struct delayed_work neigh_work;
 	struct llist_head neigh_events;
 	struct llist_head effects;
 	struct hlist_head *binds;	/* by overlay address, the work's */
 	bool following;			/* the work's */
 	bool follow;			/* wanted: RTNL writes, work reads */
+	bool neigh_resync;		/* an event was lost; any context */
 
 	struct rcu_head rcu;
 };
@@ -415,7 +421,7 @@ struct gre_ka_peer_info {
 const char *gre_ka_opt_name(enum gre_ka_opt opt);
 void gre_ka_ctl_defaults(struct gre_ka_tunnel *ka, u32 period_ms, u32 retries);
 int gre_ka_ctl_params_init(struct gre_ka_tunnel *ka);
-void gre_ka_ctl_params_changed(struct gre_ka_tunnel *ka);
+int gre_ka_ctl_params_changed(struct gre_ka_tunnel *ka);
 int gre_ka_ctl_apply(struct gre_ka_tunnel *ka,
 		     const struct gre_ka_conf_change *chg,
 		     struct netlink_ext_ack *extack);
@@ -492,7 +498,7 @@ static inline void gre_ka_neigh_queue(struct gre_ka_tunnel *ka,
 		return;
 	refcount_inc(&p->ref);
 	llist_add(&p->effect, &ka->effects);
-	queue_work(system_wq, &ka->neigh_work);
+	mod_delayed_work(system_wq, &ka->neigh_work, 0);
 }
 
 /* gre_ka_route.c: routing decisions over the families' lookups. */
@@ -526,8 +532,8 @@ void gre_ka_timer_init(struct gre_ka_tunnel *ka);
 void gre_ka_timer_start(struct gre_ka_tunnel *ka);
 void gre_ka_timer_stop(struct gre_ka_tunnel *ka);
 void gre_ka_timer_period_changed(struct gre_ka_tunnel *ka);
-void gre_ka_tx_inner(struct gre_ka_tunnel *ka, const struct gre_ka_tnl *t,
-		     const union gre_ka_addr *peer, struct sk_buff *skb);
+int gre_ka_tx_inner(struct gre_ka_tunnel *ka, const struct gre_ka_tnl *t,
+		    const union gre_ka_addr *peer, struct sk_buff *skb);
 
 /* gre_ka_rx.c */
 int gre_ka_hook_register(struct gre_ka_tunnel *ka);
@@ -542,6 +548,7 @@ void gre_ka_line_stop(struct gre_ka_tunnel *ka, struct gre_ka_peer *p,
 		      bool restore_carrier);
 bool gre_ka_line_tick(struct gre_ka_tunnel *ka, struct gre_ka_peer *p,
 		      u64 now_ns, struct gre_ka_trailer *tr);
+void gre_ka_line_unsent(struct gre_ka_tunnel *ka, struct gre_ka_peer *p);
 u64 gre_ka_line_expire(struct gre_ka_tunnel *ka, struct gre_ka_peer *p,
 		       u64 now_ns);
 bool gre_ka_line_forgotten(struct gre_ka_tunnel *ka, struct gre_ka_peer *p,

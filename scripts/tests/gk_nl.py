@@ -65,7 +65,7 @@ STATES = ["disabled", "up", "down"]
 CAUSES = ["none", "start", "stop", "unanswered", "silent", "reply", "request"]
 ORIGINS = [(1, "neigh"), (2, "static"), (4, "passive")]
 STATS = [None, "tx", "rx", "rx_invalid", "reflected", "reflect_dropped",
-         "down_transitions", "up_transitions", "rx_requests"]
+         "down_transitions", "up_transitions", "rx_requests", "tx_errors"]
 RTT = [None, "rtt_last_us", "rtt_min_us", "rtt_avg_us", "rtt_max_us"]
 REASONS = {2: "reply_short", 3: "reply_foreign", 4: "reply_bad_mac",
            5: "reply_stale", 6: "reply_future", 7: "reply_replay",
