@@ -8,6 +8,12 @@
  * The rule: configuration is written here, holding RTNL and ka->lock, so
  * it may be read under either one, or with READ_ONCE() for a single
  * value. Every entry point runs under RTNL.
+ *
+ * What the configuration applies to is the tunnel's peers: its one for a
+ * point-to-point tunnel, each of them for a multipoint one, whose peers
+ * also come from the neighbour table while keepalive runs (gre_ka_neigh.c)
+ * and from passive learning while passive is on; static peers are added
+ * and removed here, and stay while keepalive is off.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -18,6 +24,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <linux/stringify.h>
+#include <net/ipv6.h>
 
 #include "gre_ka.h"
 
@@ -91,19 +98,57 @@ static struct gre_ka_params *gre_ka_params_read(struct gre_ka_tunnel *ka)
 		.collect_md = p->t.collect_md,
 		.iseq = p->t.iseq,
 	};
+	p->t.multipoint = gre_ka_multipoint_facts(&f);
 	p->why = gre_ka_unsupported_why(&f);
 	p->no_answer = gre_ka_no_answer_why(&f);
 	return p;
 }
 
+/* The parameter snapshot and the peers of a tunnel being attached. */
 int gre_ka_ctl_params_init(struct gre_ka_tunnel *ka)
 {
 	struct gre_ka_params *p = gre_ka_params_read(ka);
+	int err;
 
 	if (!p)
 		return -ENOMEM;
 	RCU_INIT_POINTER(ka->params, p);
-	return 0;
+	err = gre_ka_peers_init(ka, p->t.multipoint, &p->t.remote);
+	if (err) {
+		RCU_INIT_POINTER(ka->params, NULL);
+		kfree(p);
+	}
+	return err;
+}
+
+/* Under RTNL: f on every peer of the tunnel. */
+static void gre_ka_ctl_each_peer(struct gre_ka_tunnel *ka,
+				 void (*f)(struct gre_ka_tunnel *ka,
+					   struct gre_ka_peer *p, bool arg),
+				 bool arg)
+{
+	const struct gre_ka_peers *ps;
+	struct gre_ka_peer *p = NULL;
+	u32 slot = 0;
+
+	ASSERT_RTNL();
+	rcu_read_lock();
+	ps = rcu_dereference(ka->peers);
+	while (ps && (p = gre_ka_peer_next(ps, &slot, p)))
+		f(ka, p, arg);
+	rcu_read_unlock();
+}
+
+static void gre_ka_ctl_peer_start(struct gre_ka_tunnel *ka,
+				  struct gre_ka_peer *p, bool new_session)
+{
+	gre_ka_line_start(ka, p, new_session, true);
+}
+
+static void gre_ka_ctl_peer_stop(struct gre_ka_tunnel *ka,
+				 struct gre_ka_peer *p, bool restore)
+{
+	gre_ka_line_stop(ka, p, restore);
 }
 
 /* Everything the option values change, in order; see gre_ka_ctl_apply(). */
@@ -150,15 +195,22 @@ static void gre_ka_ctl_commit(struct gre_ka_tunnel *ka,
 
 	if (mode_changed) {
 		if (gre_ka_running_mode(new)) {
-			gre_ka_line_start(ka, session || !old.passive, true);
+			gre_ka_ctl_each_peer(ka, gre_ka_ctl_peer_start,
+					     session || !old.passive);
+			if (gre_ka_multipoint(ka))
+				gre_ka_neigh_follow(ka, true);
 			if (netif_running(ka->dev))
 				gre_ka_timer_start(ka);
 		} else {
-			gre_ka_line_stop(ka, true);
+			gre_ka_ctl_each_peer(ka, gre_ka_ctl_peer_stop, true);
+			gre_ka_neigh_follow(ka, false);
 		}
 	} else if (old.period_ms != new->period_ms) {
 		gre_ka_timer_period_changed(ka);
 	}
+	/* Peers learned passively are the passive mode's. */
+	if (old.passive && !new->passive)
+		gre_ka_peers_drop(ka, GRE_KA_PEER_ORIGIN_PASSIVE);
 
 	if (gre_ka_event_wanted(ka)) {
 		struct gre_ka_info info;
@@ -264,8 +316,43 @@ u32 gre_ka_ctl_get(const struct gre_ka_tunnel *ka, enum gre_ka_opt opt)
 	}
 }
 
+/*
+ * The tunnel changed kind (a remote set or cleared), or a point-to-point
+ * tunnel its remote: its peers are not the same any more, and start anew
+ * (a multipoint tunnel's static peers too: they were the old kind's).
+ */
+static void gre_ka_ctl_peers_renew(struct gre_ka_tunnel *ka,
+				   const struct gre_ka_tnl *t)
+{
+	bool running = gre_ka_running_mode(&ka->conf);
+	int err;
+
+	gre_ka_timer_stop(ka);
+	gre_ka_ctl_each_peer(ka, gre_ka_ctl_peer_stop, true);
+	gre_ka_neigh_follow(ka, false);
+	gre_ka_peers_destroy(ka);
+	err = gre_ka_peers_init(ka, t->multipoint, &t->remote);
+	if (err) {
+		struct gre_ka_conf_change off = {
+			.mask = BIT(GRE_KA_OPT_ENABLED) |
+				BIT(GRE_KA_OPT_PASSIVE),
+		};
+
+		netdev_warn(ka->dev, "keepalive: disabled: no memory for the new peers (%d)\n",
+			    err);
+		gre_ka_ctl_apply(ka, &off, NULL);
+		return;
+	}
+	if (!running)
+		return;
+	if (t->multipoint)
+		gre_ka_neigh_follow(ka, true);
+	if (netif_running(ka->dev))
+		gre_ka_timer_start(ka);
+}
+
 /* Tunnel parameters changed (or only the carrier: linkwatch says CHANGE). */
-void gre_ka_ctl_params_changed(struct gre_ka_tunnel *ka)
+int gre_ka_ctl_params_changed(struct gre_ka_tunnel *ka)
 {
 	struct gre_ka_params *old = rtnl_dereference(ka->params);
 	struct gre_ka_params *new = gre_ka_params_read(ka);
@@ -274,21 +361,96 @@ void gre_ka_ctl_params_changed(struct gre_ka_tunnel *ka)
 	};
 
 	if (!new) {
-		netdev_warn(ka->dev, "keepalive: out of memory, keeping the old tunnel parameters\n");
-		return;
+		netdev_warn(ka->dev, "keepalive: out of memory, keeping the old tunnel parameters for now\n");
+		return -ENOMEM;
 	}
 	if (!memcmp(&old->t, &new->t, sizeof(new->t))) {
 		kfree(new);
-		return;
+		return 0;
 	}
 	rcu_assign_pointer(ka->params, new);
-	kfree_rcu(old, rcu);
 	netdev_dbg(ka->dev, "keepalive: tunnel parameters changed\n");
 
 	if (new->why && gre_ka_running_mode(&ka->conf)) {
 		netdev_warn(ka->dev, "keepalive: disabled: %s\n", new->why);
 		gre_ka_ctl_apply(ka, &off, NULL);
 	}
+	if (old->t.multipoint != new->t.multipoint ||
+	    (!new->t.multipoint &&
+	     !gre_ka_addr_eq(new->t.family, &old->t.remote, &new->t.remote)))
+		gre_ka_ctl_peers_renew(ka, &new->t);
+	kfree_rcu(old, rcu);
+	return 0;
+}
+
+/* A static peer's address: unicast, of the tunnel's family. */
+static bool gre_ka_ctl_peer_addr_ok(const struct gre_ka_tunnel *ka,
+				    const union gre_ka_addr *a)
+{
+	if (ka->ops->family == AF_INET6)
+		return !ipv6_addr_any(&a->ip6) &&
+		       !ipv6_addr_is_multicast(&a->ip6);
+	return a->ip && !ipv4_is_multicast(a->ip) &&
+	       !ipv4_is_lbcast(a->ip) && !ipv4_is_zeronet(a->ip);
+}
+
+/* A static peer of a multipoint tunnel: there until it is removed. */
+int gre_ka_ctl_peer_add(struct gre_ka_tunnel *ka, const union gre_ka_addr *a,
+			struct netlink_ext_ack *extack)
+{
+	struct gre_ka_peer *p;
+	bool exists;
+	int err;
+
+	ASSERT_RTNL();
+	if (!gre_ka_multipoint(ka)) {
+		NL_SET_ERR_MSG(extack, "not a multipoint tunnel: its peer is its remote");
+		return -EOPNOTSUPP;
+	}
+	if (!gre_ka_ctl_peer_addr_ok(ka, a)) {
+		NL_SET_ERR_MSG(extack, "a peer is a unicast address");
+		return -EINVAL;
+	}
+	rcu_read_lock();
+	p = gre_ka_peer_find(ka, a);
+	exists = p && (READ_ONCE(p->origin) & GRE_KA_PEER_ORIGIN_STATIC);
+	rcu_read_unlock();
+	if (exists) {
+		NL_SET_ERR_MSG(extack, "already a static peer");
+		return -EEXIST;
+	}
+	p = gre_ka_peer_get(ka, a, GRE_KA_PEER_ORIGIN_STATIC, GFP_KERNEL, &err);
+	if (!p) {
+		if (err == -ENOSPC)
+			NL_SET_ERR_MSG(extack, "max_peers reached");
+		else
+			NL_SET_ERR_MSG(extack, "cannot add the peer");
+		return err;
+	}
+	return 0;
+}
+
+int gre_ka_ctl_peer_del(struct gre_ka_tunnel *ka, const union gre_ka_addr *a,
+			struct netlink_ext_ack *extack)
+{
+	struct gre_ka_peer *p;
+	int err = 0;
+
+	ASSERT_RTNL();
+	if (!gre_ka_multipoint(ka)) {
+		NL_SET_ERR_MSG(extack, "not a multipoint tunnel: its peer is its remote");
+		return -EOPNOTSUPP;
+	}
+	rcu_read_lock();
+	p = gre_ka_peer_find(ka, a);
+	if (!p || !(READ_ONCE(p->origin) & GRE_KA_PEER_ORIGIN_STATIC)) {
+		NL_SET_ERR_MSG(extack, "no such static peer");
+		err = -ENOENT;
+	} else {
+		gre_ka_peer_drop(ka, p, GRE_KA_PEER_ORIGIN_STATIC);
+	}
+	rcu_read_unlock();
+	return err;
 }
 
 void gre_ka_ctl_dev_up(struct gre_ka_tunnel *ka)
@@ -296,7 +458,7 @@ void gre_ka_ctl_dev_up(struct gre_ka_tunnel *ka)
 	ASSERT_RTNL();
 	if (!gre_ka_running_mode(&ka->conf))
 		return;
-	gre_ka_line_start(ka, false, true);
+	gre_ka_ctl_each_peer(ka, gre_ka_ctl_peer_start, false);
 	gre_ka_timer_start(ka);
 }
 
@@ -306,14 +468,16 @@ void gre_ka_ctl_dev_down(struct gre_ka_tunnel *ka)
 	if (!gre_ka_running_mode(&ka->conf))
 		return;
 	gre_ka_timer_stop(ka);
-	gre_ka_line_stop(ka, true);
+	gre_ka_ctl_each_peer(ka, gre_ka_ctl_peer_stop, true);
 }
 
 /*
  * Before the tunnel state goes away: nothing may run any more. Clearing
  * enabled and passive under the lock makes a hook invocation still in
  * flight after its unregistration (netfilter does not wait for those) a
- * no-op; then the timer is cancelled, then the carrier given back.
+ * no-op once each peer has been reset under its lock; then the timer is
+ * cancelled, the carrier or the neighbour entries given back, the peers
+ * freed.
  */
 void gre_ka_ctl_detach(struct gre_ka_tunnel *ka, bool restore_carrier)
 {
@@ -324,5 +488,7 @@ void gre_ka_ctl_detach(struct gre_ka_tunnel *ka, bool restore_carrier)
 	WRITE_ONCE(ka->conf.reflect, false);
 	spin_unlock_bh(&ka->lock);
 	gre_ka_timer_stop(ka);
-	gre_ka_line_stop(ka, restore_carrier);
+	gre_ka_ctl_each_peer(ka, gre_ka_ctl_peer_stop, restore_carrier);
+	gre_ka_neigh_detach(ka);
+	gre_ka_peers_destroy(ka);
 }

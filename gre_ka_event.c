@@ -9,7 +9,9 @@
  * took under the tunnel's lock at the transition itself, so each carries
  * the state and counters of its own moment, in order; they are sent only
  * when somebody listens, with GFP_ATOMIC (the timer and the ingress hook
- * run in softirq context).
+ * run in softirq context). An event that cannot be built (no memory) is
+ * reported to the listeners as ENOBUFS on their socket, netlink's way of
+ * saying "you missed something: dump again", as for a full socket.
  */
 
 #include <linux/rcupdate.h>
@@ -39,14 +41,15 @@ static u8 gre_ka_state_val(const struct gre_ka_info *info)
 	return info->down ? GRE_KA_STATE_DOWN : GRE_KA_STATE_UP;
 }
 
-static int gre_ka_fill_stats(struct sk_buff *skb, const struct gre_ka_info *info)
+/* The rtt, stats and refused nests, of a tunnel or (nested types) a peer. */
+static int gre_ka_fill_stats(struct sk_buff *skb, int a_rtt, int a_stats,
+			     int a_refused, const struct gre_ka_rtt *rtt,
+			     const struct gre_ka_stats *st)
 {
-	const struct gre_ka_stats *st = &info->stats;
-	const struct gre_ka_rtt *rtt = &info->rtt;
 	struct nlattr *nest;
 	int r;
 
-	nest = nla_nest_start(skb, GRE_KA_A_RTT);
+	nest = nla_nest_start(skb, a_rtt);
 	if (!nest ||
 	    nla_put_u64_64bit(skb, GRE_KA_A_RTT_LAST, div_u64(rtt->last, NSEC_PER_USEC), 0) ||
 	    nla_put_u64_64bit(skb, GRE_KA_A_RTT_MIN, div_u64(rtt->min, NSEC_PER_USEC), 0) ||
@@ -55,7 +58,7 @@ static int gre_ka_fill_stats(struct sk_buff *skb, const struct gre_ka_info *info
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 
-	nest = nla_nest_start(skb, GRE_KA_A_STATS);
+	nest = nla_nest_start(skb, a_stats);
 	if (!nest ||
 	    nla_put_u64_64bit(skb, GRE_KA_A_STATS_TX, st->tx, 0) ||
 	    nla_put_u64_64bit(skb, GRE_KA_A_STATS_RX, st->rx, 0) ||
@@ -67,11 +70,12 @@ static int gre_ka_fill_stats(struct sk_buff *skb, const struct gre_ka_info *info
 			      st->down_transitions, 0) ||
 	    nla_put_u64_64bit(skb, GRE_KA_A_STATS_UP_TRANSITIONS,
 			      st->up_transitions, 0) ||
-	    nla_put_u64_64bit(skb, GRE_KA_A_STATS_RX_REQUESTS, st->rx_requests, 0))
+	    nla_put_u64_64bit(skb, GRE_KA_A_STATS_RX_REQUESTS, st->rx_requests, 0) ||
+	    nla_put_u64_64bit(skb, GRE_KA_A_STATS_TX_ERRORS, st->tx_errors, 0))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 
-	nest = nla_nest_start(skb, GRE_KA_A_REFUSED);
+	nest = nla_nest_start(skb, a_refused);
 	if (!nest)
 		return -EMSGSIZE;
 	for (r = GRE_KA_R_FIRST; r < GRE_KA_R_MAX; r++)
@@ -118,11 +122,52 @@ int gre_ka_event_fill(struct sk_buff *skb, const struct gre_ka_tunnel *ka,
 	    nla_put_u8(skb, GRE_KA_A_CAUSE, info->cause) ||
 	    nla_put_u32(skb, GRE_KA_A_PEER_PERIOD_MS, info->peer_period_ms) ||
 	    (p->why && nla_put_string(skb, GRE_KA_A_UNSUPPORTED, p->why)) ||
-	    gre_ka_fill_stats(skb, info)) {
+	    nla_put_u8(skb, GRE_KA_A_MULTIPOINT, info->multipoint) ||
+	    nla_put_u32(skb, GRE_KA_A_PEERS, info->npeers) ||
+	    nla_put_u32(skb, GRE_KA_A_PEERS_DOWN, info->npeers_down) ||
+	    gre_ka_fill_stats(skb, GRE_KA_A_RTT, GRE_KA_A_STATS,
+			      GRE_KA_A_REFUSED, &info->rtt, &info->stats)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
 	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static u8 gre_ka_peer_state_val(const struct gre_ka_peer_info *pi)
+{
+	if (!pi->running)
+		return GRE_KA_STATE_DISABLED;
+	return pi->down ? GRE_KA_STATE_DOWN : GRE_KA_STATE_UP;
+}
+
+/* One peer as a GRE_KA_A_PEER nest; cancelled whole if it does not fit. */
+int gre_ka_event_fill_peer(struct sk_buff *skb,
+			   const struct gre_ka_peer_info *pi)
+{
+	unsigned int alen = pi->family == AF_INET6 ? sizeof(struct in6_addr) :
+						     sizeof(__be32);
+	struct nlattr *nest = nla_nest_start(skb, GRE_KA_A_PEER);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put(skb, GRE_KA_A_PEER_ADDR, alen, &pi->nbma) ||
+	    nla_put_u8(skb, GRE_KA_A_PEER_ORIGIN, pi->origin) ||
+	    nla_put_u8(skb, GRE_KA_A_PEER_STATE, gre_ka_peer_state_val(pi)) ||
+	    nla_put_u32(skb, GRE_KA_A_PEER_COUNTER, pi->counter) ||
+	    nla_put_u32(skb, GRE_KA_A_PEER_UP_NEEDED, pi->up_needed) ||
+	    nla_put_u64_64bit(skb, GRE_KA_A_PEER_LAST_CHANGE_MS,
+			      pi->last_change_ms, GRE_KA_A_PEER_PAD) ||
+	    nla_put_u8(skb, GRE_KA_A_PEER_CAUSE, pi->cause) ||
+	    nla_put_u32(skb, GRE_KA_A_PEER_PEER_PERIOD_MS, pi->peer_period_ms) ||
+	    nla_put_u32(skb, GRE_KA_A_PEER_NEIGHS, pi->neighs) ||
+	    nla_put_u32(skb, GRE_KA_A_PEER_NEIGHS_HELD, pi->neighs_held) ||
+	    gre_ka_fill_stats(skb, GRE_KA_A_PEER_RTT, GRE_KA_A_PEER_STATS,
+			      GRE_KA_A_PEER_REFUSED, &pi->rtt, &pi->stats)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
 	return 0;
 }
 
@@ -132,6 +177,16 @@ bool gre_ka_event_wanted(const struct gre_ka_tunnel *ka)
 	const struct genl_family *family = READ_ONCE(gre_ka_family);
 
 	return family && genl_has_listeners(family, dev_net(ka->dev), 0);
+}
+
+/* The group of the family's "events", its first and only one. */
+#define GRE_KA_EVENTS_GROUP	0
+
+static void gre_ka_event_lost(const struct genl_family *family,
+			      const struct gre_ka_tunnel *ka)
+{
+	genl_set_err(family, dev_net(ka->dev), 0, GRE_KA_EVENTS_GROUP,
+		     -ENOBUFS);
 }
 
 static void gre_ka_event_send(const struct gre_ka_tunnel *ka,
@@ -144,15 +199,19 @@ static void gre_ka_event_send(const struct gre_ka_tunnel *ka,
 		return;
 	skb = genlmsg_new(NLMSG_GOODSIZE, gfp);
 	if (!skb)
-		return;
+		goto lost;
 	rcu_read_lock();
 	if (gre_ka_event_fill(skb, ka, info, 0, 0, 0, cmd)) {
 		rcu_read_unlock();
 		nlmsg_free(skb);
-		return;
+		goto lost;
 	}
 	rcu_read_unlock();
 	genlmsg_multicast_netns(family, dev_net(ka->dev), skb, 0, 0, gfp);
+	return;
+
+lost:
+	gre_ka_event_lost(family, ka);
 }
 
 /* The line protocol changed; info was taken at the transition. */
@@ -160,6 +219,36 @@ void gre_ka_event_state(const struct gre_ka_tunnel *ka,
 			const struct gre_ka_info *info)
 {
 	gre_ka_event_send(ka, info, GRE_KA_CMD_STATE_NTF, GFP_ATOMIC);
+}
+
+/* A peer of a multipoint tunnel changed state; pi taken at the change. */
+void gre_ka_event_peer(const struct gre_ka_tunnel *ka,
+		       const struct gre_ka_peer_info *pi)
+{
+	const struct genl_family *family = READ_ONCE(gre_ka_family);
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (!family)
+		return;
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	if (!skb)
+		goto lost;
+	hdr = genlmsg_put(skb, 0, 0, family, 0, GRE_KA_CMD_PEER_NTF);
+	if (!hdr ||
+	    nla_put_u32(skb, GRE_KA_A_IFINDEX, ka->dev->ifindex) ||
+	    nla_put_string(skb, GRE_KA_A_IFNAME, ka->dev->name) ||
+	    gre_ka_event_fill_peer(skb, pi)) {
+		nlmsg_free(skb);
+		goto lost;
+	}
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast_netns(family, dev_net(ka->dev), skb, 0, 0,
+				GFP_ATOMIC);
+	return;
+
+lost:
+	gre_ka_event_lost(family, ka);
 }
 
 /* A setting changed (process context, RTNL). */

@@ -18,12 +18,13 @@
 #include <net/ip_fib.h>
 #include <net/ip_tunnels.h>
 #include <net/l3mdev.h>
+#include <net/dst_metadata.h>
 #include <net/route.h>
 
 #include "gre_ka.h"
 #include "gre_ka_compat.h"
 
-/* Point-to-point ip_gre devices; not gretap, erspan, ... */
+/* ip_gre devices, point-to-point or multipoint; not gretap, erspan, ... */
 static bool gre_ka_ip4_is_tunnel(const struct net_device *dev)
 {
 	return dev->rtnl_link_ops && !strcmp(dev->rtnl_link_ops->kind, "gre");
@@ -42,6 +43,8 @@ static void gre_ka_ip4_params_read(struct net_device *dev,
 	t->link = tn->parms.link;
 	t->fwmark = tn->fwmark;
 	t->collect_md = tn->collect_md;
+	/* What ipgre_tunnel_init() gives ipgre_header_ops: an mGRE device. */
+	t->multipoint = !t->remote.ip && !t->collect_md;
 	gre_ka_tnl_gre(t, tn->parms.i_flags, tn->parms.i_key,
 		       tn->parms.o_flags, tn->parms.o_key);
 }
@@ -96,17 +99,48 @@ static bool gre_ka_ip4_underlay_has_addr(const struct gre_ka_tnl *t,
 	return inet_addr_type(t->net, a->ip) == RTN_LOCAL;
 }
 
-static void gre_ka_ip4_xmit(struct gre_ka_tunnel *ka,
-			    const struct gre_ka_tnl *t, struct sk_buff *skb)
+/*
+ * An mGRE device has header_ops: its "link-layer address" is the NBMA
+ * address, and ipgre_header() pushes the outer IPv4 and GRE headers with
+ * it, as for a neighbour's packet (and for nhrpd's, sent on a packet
+ * socket to an NBMA address); ipgre_xmit() then takes the destination from
+ * the header pushed. A point-to-point device has its remote.
+ */
+static int gre_ka_ip4_xmit(struct gre_ka_tunnel *ka,
+			   const struct gre_ka_tnl *t,
+			   const union gre_ka_addr *peer, struct sk_buff *skb)
 {
 	struct net_device *dev = ka->dev;
 	netdev_tx_t rc;
 
+	if (dev->header_ops &&
+	    dev_hard_header(skb, dev, ETH_P_IP, &peer->ip, NULL, skb->len) < 0) {
+		kfree_skb(skb);
+		return -ENOBUFS;
+	}
 	rcu_read_lock_bh();
 	rc = netdev_start_xmit(skb, dev, netdev_get_tx_queue(dev, 0), false);
 	rcu_read_unlock_bh();
-	if (!dev_xmit_complete(rc))
-		kfree_skb(skb);
+	if (dev_xmit_complete(rc))
+		return 0;
+	kfree_skb(skb);
+	return -ENOBUFS;
+}
+
+/*
+ * ip_gre hands packets of a tunnel without a remote to it with tunnel
+ * metadata whose source is the outer one (__ipgre_rcv()).
+ */
+static bool gre_ka_ip4_outer_src(const struct sk_buff *skb,
+				 const struct gre_ka_tnl *t,
+				 union gre_ka_addr *a)
+{
+	const struct ip_tunnel_info *info = skb_tunnel_info(skb);
+
+	if (!info || ip_tunnel_info_af(info) != AF_INET)
+		return false;
+	a->ip = info->key.u.ipv4.src;
+	return a->ip != 0;
 }
 
 static bool gre_ka_ip4_maybe_keepalive(const void *hdr)
@@ -169,6 +203,7 @@ const struct gre_ka_af_ops gre_ka_ip4_ops = {
 	.route = gre_ka_ip4_route,
 	.fib_hop = gre_ka_ip4_fib_hop,
 	.xmit = gre_ka_ip4_xmit,
+	.outer_src = gre_ka_ip4_outer_src,
 	.parse = gre_ka_request_parse4,
 	.maybe_keepalive = gre_ka_ip4_maybe_keepalive,
 	.dev_has_addr = gre_ka_ip4_dev_has_addr,

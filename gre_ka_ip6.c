@@ -59,6 +59,8 @@ static void gre_ka_ip6_params_read(struct net_device *dev,
 	t->tclass = tn->parms.flags & IP6_TNL_F_USE_ORIG_TCLASS ?
 		    IPTOS_PREC_INTERNETCONTROL : ip6_tclass(tn->parms.flowinfo);
 	t->collect_md = tn->parms.collect_md;
+	/* What ip6gre_tunnel_init() gives ip6gre_header_ops: mGRE. */
+	t->multipoint = ipv6_addr_any(&t->remote.ip6) && !t->collect_md;
 	gre_ka_tnl_gre(t, tn->parms.i_flags, tn->parms.i_key,
 		       tn->parms.o_flags, tn->parms.o_key);
 }
@@ -115,14 +117,15 @@ static bool gre_ka_ip6_underlay_has_addr(const struct gre_ka_tnl *t,
 }
 
 /* Encapsulate the inner packet in skb and send it to the peer. */
-static void gre_ka_ip6_xmit(struct gre_ka_tunnel *ka,
-			    const struct gre_ka_tnl *t, struct sk_buff *skb)
+static int gre_ka_ip6_xmit(struct gre_ka_tunnel *ka,
+			   const struct gre_ka_tnl *t,
+			   const union gre_ka_addr *peer, struct sk_buff *skb)
 {
 	struct ip6_tnl *tn = netdev_priv(ka->dev);
 	unsigned int ghlen = gre_ka_gre_hlen(t->o_csum, t->o_key_set, t->o_seq);
 	__be16 inner = skb->protocol;
 	struct gre_ka_flow f = {
-		.dst = t->remote,
+		.dst = *peer,
 		.src = t->local,
 		.oif = t->link,
 		.mark = t->fwmark,
@@ -132,15 +135,20 @@ static void gre_ka_ip6_xmit(struct gre_ka_tunnel *ka,
 	struct ipv6hdr *ip6h;
 	__be32 seq = 0;
 	void *greh;
+	int err;
 
 	dst = gre_ka_ip6_route(t->net, &f);
-	if (IS_ERR(dst))
+	if (IS_ERR(dst)) {
+		err = PTR_ERR(dst);
 		goto free_skb;
+	}
 	/* The way to the peer is this tunnel: never loop into it. */
+	err = -ELOOP;
 	if (dst->dev == ka->dev)
 		goto put_dst;
-	if (skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) + sizeof(*ip6h) +
-			 ghlen))
+	err = skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) + sizeof(*ip6h) +
+			   ghlen);
+	if (err)
 		goto put_dst;
 
 	/* Peers with iseq expect our output sequence, as ip6gre numbers it. */
@@ -160,7 +168,7 @@ static void gre_ka_ip6_xmit(struct gre_ka_tunnel *ka,
 	/* Hop limit "inherit" takes the inner packet's, 255. */
 	ip6h->hop_limit = t->hop_limit ?: 255;
 	ip6h->saddr = f.src.ip6;
-	ip6h->daddr = t->remote.ip6;
+	ip6h->daddr = peer->ip6;
 
 	skb->protocol = htons(ETH_P_IPV6);
 	skb->mark = t->fwmark;
@@ -169,12 +177,47 @@ static void gre_ka_ip6_xmit(struct gre_ka_tunnel *ka,
 	skb->dev = dst->dev;
 	skb_dst_set(skb, dst);
 	ip6_local_out(t->net, NULL, skb);
-	return;
+	return 0;
 
 put_dst:
 	dst_release(dst);
 free_skb:
 	kfree_skb(skb);
+	return err;
+}
+
+/*
+ * ip6gre attaches no metadata to what a tunnel without a remote receives
+ * (only collect_md tunnels get it), and resets the network header to the
+ * inner packet. The outer IPv6 header is still in the headroom, right
+ * before the GRE header of this tunnel's input flags: it is taken from
+ * there only if it is exactly that (version 6, next header GRE, and the
+ * GRE flags this tunnel expects), so an outer header with extension
+ * headers is no peer's (request_not_peer) rather than a wrong one's.
+ */
+static bool gre_ka_ip6_outer_src(const struct sk_buff *skb,
+				 const struct gre_ka_tnl *t,
+				 union gre_ka_addr *a)
+{
+	unsigned int ghlen = gre_ka_gre_hlen(t->i_csum, t->i_key_set, t->iseq);
+	const struct gre_base_hdr *greh;
+	const struct ipv6hdr *ip6h;
+
+	if (skb_headroom(skb) < sizeof(*ip6h) + ghlen)
+		return false;
+	ip6h = (const struct ipv6hdr *)(skb->data - ghlen - sizeof(*ip6h));
+	greh = (const struct gre_base_hdr *)(ip6h + 1);
+	if (ip6h->version != 6 || ip6h->nexthdr != IPPROTO_GRE ||
+	    (greh->flags & (GRE_CSUM | GRE_KEY | GRE_SEQ)) !=
+	    ((t->i_csum ? GRE_CSUM : 0) | (t->i_key_set ? GRE_KEY : 0) |
+	     (t->iseq ? GRE_SEQ : 0)) ||
+	    greh->protocol != skb->protocol ||
+	    (t->i_key_set &&
+	     get_unaligned((__be32 *)((u8 *)(greh + 1) + (t->i_csum ? 4 : 0))) !=
+	     t->i_key))
+		return false;
+	a->ip6 = ip6h->saddr;
+	return !ipv6_addr_any(&a->ip6);
 }
 
 static bool gre_ka_ip6_maybe_keepalive(const void *hdr)
@@ -226,6 +269,7 @@ const struct gre_ka_af_ops gre_ka_ip6_ops = {
 	.route = gre_ka_ip6_route,
 	.fib_hop = gre_ka_ip6_fib_hop,
 	.xmit = gre_ka_ip6_xmit,
+	.outer_src = gre_ka_ip6_outer_src,
 	.parse = gre_ka_request_parse6,
 	.maybe_keepalive = gre_ka_ip6_maybe_keepalive,
 	.dev_has_addr = gre_ka_ip6_dev_has_addr,

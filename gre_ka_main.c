@@ -41,11 +41,32 @@ static bool sysfs = true;
 module_param(sysfs, bool, 0444);
 MODULE_PARM_DESC(sysfs, "Create /sys/class/net/<tunnel>/keepalive/ (0: netlink only, less memory)");
 
+/*
+ * A tunnel we could not attach to (no memory) exists without keepalive:
+ * logged, counted here, and tried again at its next NETDEV_UP or
+ * NETDEV_CHANGE (ip link set up, any change of its parameters); a GET
+ * for it says so (gre_ka_netlink.c). The same holds for the ingress hook
+ * of a tunnel that moved to another netns.
+ */
+static atomic_t gre_ka_attach_failures = ATOMIC_INIT(0);
+
+static int gre_ka_attach_failures_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&gre_ka_attach_failures));
+}
+
+static const struct kernel_param_ops gre_ka_attach_failures_ops = {
+	.get = gre_ka_attach_failures_get,
+};
+
+module_param_cb(attach_failures, &gre_ka_attach_failures_ops, NULL, 0444);
+MODULE_PARM_DESC(attach_failures, "Tunnels keepalive could not attach to (read-only; retried at the next up or change)");
+
 /* Set under RTNL at module exit so that no late event attaches again. */
 static bool gre_ka_exiting;
 
 static void gre_ka_refresh_fn(struct work_struct *work);
-static DECLARE_WORK(gre_ka_refresh_work, gre_ka_refresh_fn);
+static DECLARE_DELAYED_WORK(gre_ka_refresh_work, gre_ka_refresh_fn);
 
 static const struct gre_ka_af_ops *gre_ka_tunnel_ops(const struct net_device *dev)
 {
@@ -70,15 +91,19 @@ static void gre_ka_refresh_fn(struct work_struct *work)
 {
 	struct gre_ka_tunnel *ka;
 	unsigned long id = 0;
+	bool again = false;
 
 	rtnl_lock();
 	for (; (ka = gre_ka_table_next(&id)); id++) {
-		if (ka->refresh_pending) {
-			ka->refresh_pending = false;
-			gre_ka_ctl_params_changed(ka);
-		}
+		if (!ka->refresh_pending)
+			continue;
+		/* Out of memory: the stale snapshot is read again later. */
+		ka->refresh_pending = gre_ka_ctl_params_changed(ka) < 0;
+		again |= ka->refresh_pending;
 	}
 	rtnl_unlock();
+	if (again)
+		schedule_delayed_work(&gre_ka_refresh_work, HZ);
 }
 
 static int gre_ka_attach(struct net_device *dev,
@@ -98,8 +123,9 @@ static int gre_ka_attach(struct net_device *dev,
 	ka->ops = ops;
 	spin_lock_init(&ka->lock);
 	gre_ka_ctl_defaults(ka, period_ms, retries);
-	gre_ka_line_init(ka, ktime_get_ns());
 	gre_ka_timer_init(ka);
+	gre_ka_neigh_attach(ka);
+	/* The parameters, and the peers they make. */
 	err = gre_ka_ctl_params_init(ka);
 	if (err)
 		goto put_kobj;
@@ -134,15 +160,17 @@ del_sysfs:
 	gre_ka_sysfs_del(ka);
 put_dev:
 	netdev_put(dev, &ka->dev_tracker);
+	gre_ka_peers_destroy(ka);
 put_kobj:
 	kobject_put(&ka->kobj);
 	return err;
 }
 
 /*
- * Teardown order: out of the table (the deferred work no longer finds
- * it); the hook unregistered (invocations in flight may still run: see
- * gre_ka_line.c); everything stopped and the carrier given back
+ * Teardown order: out of the table (the deferred work and the neighbour
+ * notifier no longer find it); the hook unregistered (invocations in
+ * flight may still run: see gre_ka_line.c); everything stopped, the
+ * carrier or the neighbour entries given back and the peers freed
  * (gre_ka_ctl_detach()); the sysfs files removed (waiting for readers and
  * writers to leave); the device reference dropped; then the kobject's,
  * whose release frees the state after an RCU grace period.
@@ -160,13 +188,52 @@ static void gre_ka_detach(struct gre_ka_tunnel *ka, bool restore_carrier)
 	kobject_put(&ka->kobj);
 }
 
+static void gre_ka_attach_failed(struct net_device *dev, const char *what,
+				 int err)
+{
+	atomic_inc(&gre_ka_attach_failures);
+	netdev_warn(dev, "keepalive: cannot %s (%d): retried when the tunnel goes up or changes\n",
+		    what, err);
+}
+
+static struct gre_ka_tunnel *gre_ka_try_attach(struct net_device *dev,
+					       const struct gre_ka_af_ops *ops)
+{
+	int err = gre_ka_attach(dev, ops);
+
+	if (err) {
+		gre_ka_attach_failed(dev, "attach", err);
+		return NULL;
+	}
+	return gre_ka_table_find(dev);
+}
+
+static void gre_ka_try_hook(struct gre_ka_tunnel *ka)
+{
+	int err = gre_ka_hook_register(ka);
+
+	if (err)
+		gre_ka_attach_failed(ka->dev, "hook into the new netns", err);
+}
+
+/* A tunnel left without keepalive, or without its hook: try again. */
+static struct gre_ka_tunnel *gre_ka_retry(struct net_device *dev,
+					  const struct gre_ka_af_ops *ops,
+					  struct gre_ka_tunnel *ka)
+{
+	if (!ka)
+		return gre_ka_try_attach(dev, ops);
+	if (!ka->hook_registered)
+		gre_ka_try_hook(ka);
+	return ka;
+}
+
 static int gre_ka_netdev_event(struct notifier_block *nb, unsigned long event,
 			       void *ptr)
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
 	const struct gre_ka_af_ops *ops = gre_ka_tunnel_ops(dev);
 	struct gre_ka_tunnel *ka;
-	int err;
 
 	if (!ops || gre_ka_exiting)
 		return NOTIFY_DONE;
@@ -177,12 +244,10 @@ static int gre_ka_netdev_event(struct notifier_block *nb, unsigned long event,
 		if (ka) {
 			/* Arrived in a new netns: settings survive the move. */
 			gre_ka_sysfs_moved(ka);
-			err = gre_ka_hook_register(ka);
+			gre_ka_try_hook(ka);
 		} else {
-			err = gre_ka_attach(dev, ops);
+			gre_ka_try_attach(dev, ops);
 		}
-		if (err)
-			netdev_warn(dev, "keepalive: cannot attach: %d\n", err);
 		break;
 	case NETDEV_UNREGISTER:
 		if (!ka)
@@ -198,6 +263,7 @@ static int gre_ka_netdev_event(struct notifier_block *nb, unsigned long event,
 			gre_ka_detach(ka, false);
 		break;
 	case NETDEV_UP:
+		ka = gre_ka_retry(dev, ops, ka);
 		if (ka)
 			gre_ka_ctl_dev_up(ka);
 		break;
@@ -206,11 +272,12 @@ static int gre_ka_netdev_event(struct notifier_block *nb, unsigned long event,
 			gre_ka_ctl_dev_down(ka);
 		break;
 	case NETDEV_CHANGE:
+		ka = gre_ka_retry(dev, ops, ka);
 		if (!ka)
 			break;
 		gre_ka_ctl_params_changed(ka);
 		ka->refresh_pending = true;
-		schedule_work(&gre_ka_refresh_work);
+		mod_delayed_work(system_wq, &gre_ka_refresh_work, 0);
 		break;
 	}
 	return NOTIFY_DONE;
@@ -241,17 +308,27 @@ static int __init gre_ka_init(void)
 	if (err)
 		return err;
 
-	err = gre_ka_netlink_init();
+	err = gre_ka_peer_cache_init();
 	if (err)
 		return err;
+	err = gre_ka_netlink_init();
+	if (err)
+		goto destroy_cache;
+	err = gre_ka_neigh_init();
+	if (err)
+		goto unregister_netlink;
 	/* Replays NETDEV_REGISTER and NETDEV_UP for existing devices. */
 	err = register_netdevice_notifier(&gre_ka_notifier);
 	if (err)
-		goto unregister_netlink;
+		goto unregister_netevent;
 	return 0;
 
+unregister_netevent:
+	gre_ka_neigh_exit();
 unregister_netlink:
 	gre_ka_netlink_exit();
+destroy_cache:
+	gre_ka_peer_cache_exit();
 	return err;
 }
 
@@ -266,9 +343,13 @@ static void __exit gre_ka_exit(void)
 	rtnl_unlock();
 
 	unregister_netdevice_notifier(&gre_ka_notifier);
+	gre_ka_neigh_exit();
 	gre_ka_netlink_exit();
 	/* Finds the table empty if it runs; must not outlive the module. */
-	cancel_work_sync(&gre_ka_refresh_work);
+	cancel_delayed_work_sync(&gre_ka_refresh_work);
+	/* The peers' and the states' RCU callbacks, before their cache. */
+	rcu_barrier();
+	gre_ka_peer_cache_exit();
 }
 
 module_init(gre_ka_init);

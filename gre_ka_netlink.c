@@ -28,6 +28,11 @@ static struct netlink_range_validation gre_ka_period_range = {
 	.max = GRE_KA_PERIOD_MS_MAX,
 };
 
+static const struct nla_policy gre_ka_peer_policy[GRE_KA_A_PEER_MAX + 1] = {
+	/* 4 (gre) or 16 (ip6gre) bytes: checked against the tunnel's family. */
+	[GRE_KA_A_PEER_ADDR]	= NLA_POLICY_MIN_LEN(4),
+};
+
 static const struct nla_policy gre_ka_policy[GRE_KA_A_MAX + 1] = {
 	[GRE_KA_A_IFINDEX]	= NLA_POLICY_MIN(NLA_U32, 1),
 	[GRE_KA_A_IFNAME]	= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
@@ -41,6 +46,7 @@ static const struct nla_policy gre_ka_policy[GRE_KA_A_MAX + 1] = {
 	[GRE_KA_A_REFLECT]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[GRE_KA_A_AUTH]		= NLA_POLICY_MAX(NLA_U8, 1),
 	[GRE_KA_A_PASSIVE]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[GRE_KA_A_PEER]		= NLA_POLICY_NESTED(gre_ka_peer_policy),
 };
 
 /* The settable attributes, in the order of enum gre_ka_opt. */
@@ -56,11 +62,11 @@ static const int gre_ka_opt_attr[GRE_KA_OPT_MAX] = {
 
 static struct genl_family gre_ka_genl_family;
 
-/* The tunnel a request names, in the caller's netns; under RCU. */
-static struct gre_ka_tunnel *gre_ka_nl_tunnel(struct genl_info *info)
+/* The tunnel attrs name (ifindex or ifname) in net; under RCU. */
+static struct gre_ka_tunnel *gre_ka_nl_find(struct net *net,
+					    struct nlattr **attrs,
+					    struct netlink_ext_ack *extack)
 {
-	struct net *net = genl_info_net(info);
-	struct nlattr **attrs = info->attrs;
 	struct net_device *dev = NULL;
 	struct gre_ka_tunnel *ka;
 
@@ -69,19 +75,30 @@ static struct gre_ka_tunnel *gre_ka_nl_tunnel(struct genl_info *info)
 	} else if (attrs[GRE_KA_A_IFNAME]) {
 		dev = dev_get_by_name_rcu(net, nla_data(attrs[GRE_KA_A_IFNAME]));
 	} else {
-		NL_SET_ERR_MSG(info->extack, "ifindex or ifname required");
+		NL_SET_ERR_MSG(extack, "ifindex or ifname required");
 		return ERR_PTR(-EINVAL);
 	}
 	if (!dev) {
-		NL_SET_ERR_MSG(info->extack, "no such device");
+		NL_SET_ERR_MSG(extack, "no such device");
 		return ERR_PTR(-ENODEV);
 	}
 	ka = gre_ka_table_find(dev);
-	if (!ka) {
-		NL_SET_ERR_MSG(info->extack, "not an ip_gre or ip6gre tunnel");
-		return ERR_PTR(-EOPNOTSUPP);
+	if (ka)
+		return ka;
+	/* Attaching failed (gre_ka_main.c): transient, unlike the rest. */
+	if (gre_ka_ip4_ops.is_tunnel(dev) || gre_ka_ip6_ops.is_tunnel(dev)) {
+		NL_SET_ERR_MSG(extack,
+			       "keepalive could not attach to this tunnel (see the kernel log); retried when it goes up or changes");
+		return ERR_PTR(-EAGAIN);
 	}
-	return ka;
+	NL_SET_ERR_MSG(extack, "not an ip_gre or ip6gre tunnel");
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+/* The tunnel a request names, in the caller's netns; under RCU. */
+static struct gre_ka_tunnel *gre_ka_nl_tunnel(struct genl_info *info)
+{
+	return gre_ka_nl_find(genl_info_net(info), info->attrs, info->extack);
 }
 
 static int gre_ka_nl_get_doit(struct sk_buff *skb, struct genl_info *info)
@@ -113,44 +130,219 @@ unlock:
 }
 
 /*
- * cb->args[0]: the id of the next tunnel to put into the dump. Tunnels
- * attached meanwhile come after the cursor (ids are cyclic), but one
- * detached and attached again may be missed or seen twice: every message
- * then carries NLM_F_DUMP_INTR, and the tool dumps again.
+ * The dump's state across calls: every tunnel of the caller's netns in
+ * attach order (or the one the request names); a multipoint tunnel's
+ * message is followed by messages of its peers (ifindex, ifname and as
+ * many GRE_KA_A_PEER nests as fit), resumed at a slot and the number of
+ * its peers already sent. Tunnels attached meanwhile come after the
+ * cursor (ids are cyclic), but one detached and attached again may be
+ * missed or seen twice, and peers added or removed while a tunnel's peers
+ * span several calls shift the cursor: the messages then carry
+ * NLM_F_DUMP_INTR, and the tool dumps again.
  */
+enum {
+	GRE_KA_DUMP_ID,		/* the tunnel being dumped */
+	GRE_KA_DUMP_PEERS,	/* 0: its own message still to send */
+	GRE_KA_DUMP_SLOT,
+	GRE_KA_DUMP_SKIP,	/* peers of that slot already sent */
+	GRE_KA_DUMP_PEERS_GEN,	/* its peers' generation when they began */
+	GRE_KA_DUMP_GEN,	/* the table's generation, plus one */
+};
+
+static void *gre_ka_nl_dump_hdr(struct sk_buff *skb,
+				struct netlink_callback *cb,
+				const struct gre_ka_tunnel *ka)
+{
+	void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				cb->nlh->nlmsg_seq, &gre_ka_genl_family,
+				NLM_F_MULTI, GRE_KA_CMD_GET);
+
+	if (!hdr)
+		return NULL;
+	if (nla_put_u32(skb, GRE_KA_A_IFINDEX, ka->dev->ifindex) ||
+	    nla_put_string(skb, GRE_KA_A_IFNAME, ka->dev->name)) {
+		genlmsg_cancel(skb, hdr);
+		return NULL;
+	}
+	return hdr;
+}
+
+/* The peers of one tunnel from where args say; -EMSGSIZE: skb full. */
+static int gre_ka_nl_dump_peers(struct sk_buff *skb,
+				struct netlink_callback *cb,
+				struct gre_ka_tunnel *ka, bool intr)
+{
+	const struct gre_ka_peers *ps = rcu_dereference(ka->peers);
+	u32 slot = cb->args[GRE_KA_DUMP_SLOT];
+	long skip = cb->args[GRE_KA_DUMP_SKIP];
+	struct gre_ka_peer_info pi;
+	struct gre_ka_peer *p = NULL;
+	void *hdr = NULL;
+	int err = 0;
+
+	if (!ps || !ps->multipoint)
+		return 0;
+	while ((p = gre_ka_peer_next(ps, &slot, p))) {
+		if (slot != cb->args[GRE_KA_DUMP_SLOT]) {
+			cb->args[GRE_KA_DUMP_SLOT] = slot;
+			cb->args[GRE_KA_DUMP_SKIP] = 0;
+			skip = 0;
+		}
+		if (skip > 0) {
+			skip--;
+			continue;
+		}
+		if (!hdr) {
+			hdr = gre_ka_nl_dump_hdr(skb, cb, ka);
+			if (!hdr)
+				return -EMSGSIZE;
+		}
+		gre_ka_line_peer_info(ka, p, &pi);
+		err = gre_ka_event_fill_peer(skb, &pi);
+		if (err)
+			break;
+		cb->args[GRE_KA_DUMP_SKIP]++;
+	}
+	if (!hdr)
+		return 0;
+	genlmsg_end(skb, hdr);
+	if (intr)
+		genlmsg_nlhdr(hdr)->nlmsg_flags |= NLM_F_DUMP_INTR;
+	return err;
+}
+
+/* One tunnel: its message, then its peers. -EMSGSIZE: skb full. */
+static int gre_ka_nl_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
+			      struct gre_ka_tunnel *ka, bool intr)
+{
+	struct gre_ka_info ki;
+	unsigned int start;
+	int err;
+
+	if (!cb->args[GRE_KA_DUMP_PEERS]) {
+		gre_ka_line_info(ka, &ki);
+		start = skb->len;
+		err = gre_ka_event_fill(skb, ka, &ki,
+					NETLINK_CB(cb->skb).portid,
+					cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					GRE_KA_CMD_GET);
+		if (err)
+			return err;
+		if (intr)
+			((struct nlmsghdr *)(skb->data + start))->nlmsg_flags |=
+				NLM_F_DUMP_INTR;
+		cb->args[GRE_KA_DUMP_PEERS] = 1;
+		cb->args[GRE_KA_DUMP_SLOT] = 0;
+		cb->args[GRE_KA_DUMP_SKIP] = 0;
+		cb->args[GRE_KA_DUMP_PEERS_GEN] = READ_ONCE(ka->peers_gen);
+	}
+	return gre_ka_nl_dump_peers(skb, cb, ka, intr);
+}
+
 static int gre_ka_nl_get_dumpit(struct sk_buff *skb,
 				struct netlink_callback *cb)
 {
+	struct nlattr **attrs = gre_ka_dump_attrs(cb);
 	struct net *net = sock_net(skb->sk);
-	unsigned long id = cb->args[0];
-	struct gre_ka_tunnel *ka;
-	struct gre_ka_info ki;
-	unsigned int start;
+	unsigned long id = cb->args[GRE_KA_DUMP_ID];
+	unsigned long gen = gre_ka_table_gen() + 1UL;
+	struct gre_ka_tunnel *ka, *only = NULL;
+	bool intr;
 	int err = 0;
 
 	rcu_read_lock();
-	cb->seq = gre_ka_table_gen();
+	if (attrs && (attrs[GRE_KA_A_IFINDEX] || attrs[GRE_KA_A_IFNAME])) {
+		only = gre_ka_nl_find(net, attrs, cb->extack);
+		if (IS_ERR(only)) {
+			rcu_read_unlock();
+			return PTR_ERR(only);
+		}
+	}
+	/* Anything attached or detached since the last call? */
+	intr = cb->args[GRE_KA_DUMP_GEN] && cb->args[GRE_KA_DUMP_GEN] != gen;
+	cb->args[GRE_KA_DUMP_GEN] = gen;
 	while ((ka = gre_ka_table_next(&id))) {
-		if (net_eq(dev_net(ka->dev), net)) {
-			gre_ka_line_info(ka, &ki);
-			start = skb->len;
-			err = gre_ka_event_fill(skb, ka, &ki,
-						NETLINK_CB(cb->skb).portid,
-						cb->nlh->nlmsg_seq, NLM_F_MULTI,
-						GRE_KA_CMD_GET);
+		if (cb->args[GRE_KA_DUMP_ID] != id) {
+			cb->args[GRE_KA_DUMP_ID] = id;
+			cb->args[GRE_KA_DUMP_PEERS] = 0;
+		}
+		if (net_eq(dev_net(ka->dev), net) && (!only || ka == only)) {
+			/* Its peers changed since they began. */
+			bool pintr = cb->args[GRE_KA_DUMP_PEERS] &&
+				     cb->args[GRE_KA_DUMP_PEERS_GEN] !=
+				     READ_ONCE(ka->peers_gen);
+
+			err = gre_ka_nl_dump_one(skb, cb, ka, intr || pintr);
 			if (err)
 				break;
-			nl_dump_check_consistent(cb, (struct nlmsghdr *)
-						 (skb->data + start));
 		}
 		id++;
 	}
 	rcu_read_unlock();
-	cb->args[0] = id;
+	if (!ka)
+		cb->args[GRE_KA_DUMP_ID] = id;
 	/* A full skb: the rest comes in the next call. */
 	if (err == -EMSGSIZE && skb->len)
 		return skb->len;
 	return err ?: skb->len;
+}
+
+static int gre_ka_nl_get_peer_addr(struct genl_info *info,
+				   const struct gre_ka_tunnel *ka,
+				   union gre_ka_addr *a)
+{
+	struct nlattr *tb[GRE_KA_A_PEER_MAX + 1];
+	unsigned int alen = ka->ops->family == AF_INET6 ?
+			    sizeof(struct in6_addr) : sizeof(__be32);
+	int err;
+
+	if (!info->attrs[GRE_KA_A_PEER]) {
+		NL_SET_ERR_MSG(info->extack, "a peer (its address) required");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, GRE_KA_A_PEER_MAX, info->attrs[GRE_KA_A_PEER],
+			       gre_ka_peer_policy, info->extack);
+	if (err)
+		return err;
+	if (!tb[GRE_KA_A_PEER_ADDR]) {
+		NL_SET_ERR_MSG(info->extack, "the peer's address required");
+		return -EINVAL;
+	}
+	if (nla_len(tb[GRE_KA_A_PEER_ADDR]) != alen) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[GRE_KA_A_PEER_ADDR],
+				    "the peer's address is not of the tunnel's family");
+		return -EINVAL;
+	}
+	memset(a, 0, sizeof(*a));
+	memcpy(a, nla_data(tb[GRE_KA_A_PEER_ADDR]), alen);
+	return 0;
+}
+
+/* PEER_ADD and PEER_DEL: a static peer of a multipoint tunnel. */
+static int gre_ka_nl_peer_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct gre_ka_tunnel *ka;
+	union gre_ka_addr a;
+	int err;
+
+	rtnl_lock();
+	rcu_read_lock();
+	ka = gre_ka_nl_tunnel(info);
+	rcu_read_unlock();
+	if (IS_ERR(ka)) {
+		err = PTR_ERR(ka);
+		goto unlock;
+	}
+	err = gre_ka_nl_get_peer_addr(info, ka, &a);
+	if (err)
+		goto unlock;
+	if (info->genlhdr->cmd == GRE_KA_CMD_PEER_ADD)
+		err = gre_ka_ctl_peer_add(ka, &a, info->extack);
+	else
+		err = gre_ka_ctl_peer_del(ka, &a, info->extack);
+unlock:
+	rtnl_unlock();
+	return err;
 }
 
 static int gre_ka_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
@@ -198,6 +390,20 @@ static const struct genl_ops gre_ka_nl_ops[] = {
 		.cmd = GRE_KA_CMD_SET,
 		.flags = GENL_UNS_ADMIN_PERM,
 		.doit = gre_ka_nl_set_doit,
+		.policy = gre_ka_policy,
+		.maxattr = GRE_KA_A_MAX,
+	},
+	{
+		.cmd = GRE_KA_CMD_PEER_ADD,
+		.flags = GENL_UNS_ADMIN_PERM,
+		.doit = gre_ka_nl_peer_doit,
+		.policy = gre_ka_policy,
+		.maxattr = GRE_KA_A_MAX,
+	},
+	{
+		.cmd = GRE_KA_CMD_PEER_DEL,
+		.flags = GENL_UNS_ADMIN_PERM,
+		.doit = gre_ka_nl_peer_doit,
 		.policy = gre_ka_policy,
 		.maxattr = GRE_KA_A_MAX,
 	},

@@ -23,6 +23,20 @@
 /* The MAC covers the trailer up to, not including, the MAC itself. */
 #define GRE_KA_MAC_INPUT_LEN	offsetof(struct gre_ka_trailer, mac)
 
+/* ... followed by the peer's address, in the family's length. */
+static __be64 gre_ka_mac(const struct gre_ka_trailer *tr,
+			 const siphash_key_t *key, unsigned short family,
+			 const union gre_ka_addr *peer)
+{
+	u8 in[GRE_KA_MAC_INPUT_LEN + sizeof(struct in6_addr)];
+	unsigned int alen = family == AF_INET6 ? sizeof(struct in6_addr) :
+						 sizeof(__be32);
+
+	memcpy(in, tr, GRE_KA_MAC_INPUT_LEN);
+	memcpy(in + GRE_KA_MAC_INPUT_LEN, peer, alen);
+	return cpu_to_be64(siphash(in, GRE_KA_MAC_INPUT_LEN + alen, key));
+}
+
 bool gre_ka_addr_any(unsigned short family, const union gre_ka_addr *a)
 {
 	return family == AF_INET6 ? ipv6_addr_any(&a->ip6) : !a->ip;
@@ -153,12 +167,13 @@ unsigned int gre_ka_pkt_build(void *buf, const struct gre_ka_pkt_params *pp,
 EXPORT_SYMBOL_IF_KUNIT(gre_ka_pkt_build);
 
 void gre_ka_trailer_seal(struct gre_ka_trailer *tr, u32 seq, u64 tx_ns,
-			 const siphash_key_t *key)
+			 const siphash_key_t *key, unsigned short family,
+			 const union gre_ka_addr *peer)
 {
 	tr->magic = htonl(GRE_KA_MAGIC);
 	tr->seq = htonl(seq);
 	tr->tx_ns = cpu_to_be64(tx_ns);
-	tr->mac = cpu_to_be64(siphash(tr, GRE_KA_MAC_INPUT_LEN, key));
+	tr->mac = gre_ka_mac(tr, key, family, peer);
 }
 EXPORT_SYMBOL_IF_KUNIT(gre_ka_trailer_seal);
 
@@ -185,6 +200,9 @@ static const char * const gre_ka_reason_names[GRE_KA_R_MAX] = {
 	[GRE_KA_R_REQ_REPLAY]		= "request_replay",
 	[GRE_KA_R_REQ_HUAWEI]		= "request_huawei_probe",
 	[GRE_KA_R_REQ_OFF]		= "request_reflect_off",
+	[GRE_KA_R_REPLY_NOT_PEER]	= "reply_not_peer",
+	[GRE_KA_R_REQ_NOT_PEER]		= "request_not_peer",
+	[GRE_KA_R_REQ_PEER_LIMIT]	= "request_peer_limit",
 };
 
 const char *gre_ka_reason_name(enum gre_ka_reason r)
@@ -195,14 +213,17 @@ EXPORT_SYMBOL_IF_KUNIT(gre_ka_reason_name);
 
 bool gre_ka_reason_is_reply(enum gre_ka_reason r)
 {
-	return r >= GRE_KA_R_FIRST && r < GRE_KA_R_FIRST_REQ;
+	return (r >= GRE_KA_R_FIRST && r < GRE_KA_R_FIRST_REQ) ||
+	       r == GRE_KA_R_REPLY_NOT_PEER;
 }
 EXPORT_SYMBOL_IF_KUNIT(gre_ka_reason_is_reply);
 
 /* Is this one of our trailers, sealed under key? Constant time MAC check. */
 enum gre_ka_reason gre_ka_trailer_verify(const struct gre_ka_trailer *tr,
 					 unsigned int len,
-					 const siphash_key_t *key)
+					 const siphash_key_t *key,
+					 unsigned short family,
+					 const union gre_ka_addr *peer)
 {
 	__be64 mac;
 
@@ -210,7 +231,7 @@ enum gre_ka_reason gre_ka_trailer_verify(const struct gre_ka_trailer *tr,
 		return GRE_KA_R_REPLY_SHORT;
 	if (tr->magic != htonl(GRE_KA_MAGIC))
 		return GRE_KA_R_REPLY_FOREIGN;
-	mac = cpu_to_be64(siphash(tr, GRE_KA_MAC_INPUT_LEN, key));
+	mac = gre_ka_mac(tr, key, family, peer);
 	if (crypto_memneq(&mac, &tr->mac, sizeof(mac)))
 		return GRE_KA_R_REPLY_BAD_MAC;
 	return GRE_KA_R_OK;
@@ -815,12 +836,19 @@ enum gre_ka_reason gre_ka_request_parse6(const void *data, unsigned int len,
 }
 EXPORT_SYMBOL_IF_KUNIT(gre_ka_request_parse6);
 
+bool gre_ka_multipoint_facts(const struct gre_ka_tnl_facts *f)
+{
+	return !f->collect_md && gre_ka_addr_any(f->family, &f->remote);
+}
+EXPORT_SYMBOL_IF_KUNIT(gre_ka_multipoint_facts);
+
+/* A multipoint tunnel answers its peers: the rx path checks the sender. */
 const char *gre_ka_no_answer_why(const struct gre_ka_tnl_facts *f)
 {
 	if (f->collect_md)
 		return "collect_md (external) tunnels have no fixed peer";
-	if (gre_ka_addr_any(f->family, &f->remote))
-		return "the tunnel has no remote address";
+	if (gre_ka_multipoint_facts(f))
+		return NULL;
 	if (f->family == AF_INET6 ? ipv6_addr_is_multicast(&f->remote.ip6) :
 				    ipv4_is_multicast(f->remote.ip))
 		return "the tunnel's remote address is multicast";

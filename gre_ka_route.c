@@ -14,14 +14,15 @@
 /*
  * Where the peer must send our keepalive back: the tunnel's local address,
  * or for a tunnel without one the source the underlay picks towards the
- * remote, which is also the outer source the tunnel uses. 0 or -errno
+ * peer, which is also the outer source the tunnel uses. 0 or -errno
  * (no route: the keepalive still goes, to be counted unanswered).
  */
 int gre_ka_route_local(const struct gre_ka_af_ops *af,
-		       const struct gre_ka_tnl *t, union gre_ka_addr *a)
+		       const struct gre_ka_tnl *t,
+		       const union gre_ka_addr *peer, union gre_ka_addr *a)
 {
 	struct gre_ka_flow f = {
-		.dst = t->remote,
+		.dst = *peer,
 		.oif = t->link,
 		.mark = t->fwmark,
 		.flowlabel = t->flowlabel,
@@ -39,13 +40,14 @@ int gre_ka_route_local(const struct gre_ka_af_ops *af,
 	return 0;
 }
 
-/* In the underlay, from src to the tunnel's remote, as the tunnel would. */
+/* In the underlay, from src to the peer, as the tunnel would. */
 struct dst_entry *gre_ka_route_peer(const struct gre_ka_af_ops *af,
 				    const struct gre_ka_tnl *t,
+				    const union gre_ka_addr *peer,
 				    const union gre_ka_addr *src, u8 tos)
 {
 	struct gre_ka_flow f = {
-		.dst = t->remote,
+		.dst = *peer,
 		.src = *src,
 		.oif = t->link,
 		.mark = t->fwmark,

@@ -12,16 +12,23 @@
  *  - protocol type 0x0004: Huawei's probe, counted, passed on;
  *  - anything else: NF_ACCEPT, untouched.
  *
- * The one rule for answers: an answer goes to the tunnel's own peer and
- * nowhere else, whatever the request's inner header says.
- *  - A request from our own underlay address is routed back to the
- *    tunnel's remote in the underlay, as a router forwarding it would. If
- *    its inner destination is another address (a peer behind NAT fills in
- *    its private address), it is rewritten to the remote first.
+ * Every reply and request is attributed to a peer: a point-to-point
+ * tunnel's one, or, on a multipoint tunnel, the peer at the packet's outer
+ * source address (its NBMA address; ip_gre matched the key). On a
+ * multipoint tunnel a packet from an address that is no peer is refused
+ * (reply_not_peer, request_not_peer), unless passive learning makes the
+ * source of a valid request a peer (rate-limited, request_peer_limit).
+ *
+ * The one rule for answers: an answer goes to the peer the request came
+ * from and nowhere else, whatever the request's inner header says.
+ *  - A request from our own underlay address is routed back to the peer
+ *    in the underlay, as a router forwarding it would. If its inner
+ *    destination is another address (a peer behind NAT fills in its
+ *    private address), it is rewritten to the peer first.
  *  - A request from our own address on the tunnel (an overlay-addressed
  *    keepalive, as SD-WAN edges build them) whose destination is on-link
  *    through this tunnel is sent back through the tunnel, encapsulated
- *    towards the remote.
+ *    towards the peer.
  * Both forms are on by default with reflect: neither can send anything
  * anywhere but to the peer, and each is exactly what a peer of that kind
  * waits for. Any other source is refused (request_address).
@@ -44,18 +51,49 @@
 /* Huawei's GRE keepalive probe arrives with this outer protocol type. */
 #define GRE_KA_HUAWEI_PROTO	htons(0x0004)
 
+/*
+ * The peer a received packet belongs to: a point-to-point tunnel's one,
+ * or the multipoint tunnel's peer at the packet's outer source (in *from,
+ * if it can be told; *from is any otherwise). Under RCU.
+ */
+static struct gre_ka_peer *gre_ka_rx_peer(struct gre_ka_tunnel *ka,
+					  const struct gre_ka_params *prm,
+					  const struct sk_buff *skb,
+					  union gre_ka_addr *from)
+{
+	const struct gre_ka_peers *ps = rcu_dereference(ka->peers);
+
+	memset(from, 0, sizeof(*from));
+	if (!ps)
+		return NULL;
+	if (!ps->multipoint)
+		return rcu_dereference(ps->one);
+	if (!ka->ops->outer_src(skb, &prm->t, from))
+		return NULL;
+	return gre_ka_peer_find(ka, from);
+}
+
 /* A reply to one of our keepalives, with skb->data at its payload. */
 static unsigned int gre_ka_rx_reply(struct gre_ka_tunnel *ka,
 				    struct sk_buff *skb)
 {
+	const struct gre_ka_params *prm = rcu_dereference(ka->params);
 	const struct gre_ka_session *s;
 	const struct gre_ka_trailer *tr;
 	struct gre_ka_trailer buf;
+	union gre_ka_addr from;
+	struct gre_ka_peer *p;
 	enum gre_ka_reason r;
 	int ret;
 
 	if (!READ_ONCE(ka->conf.enabled))
 		return NF_ACCEPT;
+	p = gre_ka_rx_peer(ka, prm, skb, &from);
+	if (!p) {
+		gre_ka_line_refused(ka, NULL, GRE_KA_R_REPLY_NOT_PEER,
+				    ka->ops->family, skb->len);
+		return NF_DROP;
+	}
 
 	tr = skb_header_pointer(skb, 0, sizeof(buf), &buf);
 	s = rcu_dereference(ka->session);
@@ -64,8 +102,9 @@ static unsigned int gre_ka_rx_reply(struct gre_ka_tunnel *ka,
 	else if (!s)
 		r = GRE_KA_R_REPLY_BAD_MAC;
 	else
-		r = gre_ka_trailer_verify(tr, skb->len, &s->key);
-	ret = gre_ka_line_reply(ka, s, tr, r, skb->len, ktime_get_ns());
+		r = gre_ka_trailer_verify(tr, skb->len, &s->key,
+					  ka->ops->family, &p->nbma);
+	ret = gre_ka_line_reply(ka, p, s, tr, r, skb->len, ktime_get_ns());
 	if (ret < 0)
 		return NF_ACCEPT;
 	if (!ret)
@@ -75,21 +114,22 @@ static unsigned int gre_ka_rx_reply(struct gre_ka_tunnel *ka,
 }
 
 /*
- * Answer from the underlay: route to the tunnel's remote in the tunnel's
- * underlay netns with its link and fwmark, so it works whatever VRF or
- * netns the tunnel device sits in. The order matters: scrubbing drops any
- * dst, so the route is attached after it; and the receive path's control
- * block must not reach the output path.
+ * Answer from the underlay: route to the peer in the tunnel's underlay
+ * netns with its link and fwmark, so it works whatever VRF or netns the
+ * tunnel device sits in. The order matters: scrubbing drops any dst, so
+ * the route is attached after it; and the receive path's control block
+ * must not reach the output path.
  */
 static enum gre_ka_reason gre_ka_answer_underlay(struct gre_ka_tunnel *ka,
 						 const struct gre_ka_tnl *t,
+						 const struct gre_ka_peer *p,
 						 const struct gre_ka_request *rq,
 						 struct sk_buff *skb)
 {
 	const struct gre_ka_af_ops *af = ka->ops;
 	struct dst_entry *dst;
 
-	dst = gre_ka_route_peer(af, t, &rq->src, af->tos(skb));
+	dst = gre_ka_route_peer(af, t, &p->nbma, &rq->src, af->tos(skb));
 	if (IS_ERR(dst))
 		return GRE_KA_R_REQ_NO_ROUTE;
 	if (dst->dev == ka->dev) {
@@ -102,8 +142,8 @@ static enum gre_ka_reason gre_ka_answer_underlay(struct gre_ka_tunnel *ka,
 		dst_release(dst);
 		return GRE_KA_R_REQ_NOMEM;
 	}
-	if (!gre_ka_addr_eq(af->family, &rq->dst, &t->remote))
-		af->set_daddr(skb, &t->remote);
+	if (!gre_ka_addr_eq(af->family, &rq->dst, &p->nbma))
+		af->set_daddr(skb, &p->nbma);
 
 	skb_scrub_packet(skb, !net_eq(t->net, dev_net(ka->dev)));
 	skb_dst_set(skb, dst);
@@ -120,6 +160,7 @@ static enum gre_ka_reason gre_ka_answer_underlay(struct gre_ka_tunnel *ka,
 static enum gre_ka_reason gre_ka_answer_overlay(struct gre_ka_tunnel *ka,
 						const struct gre_ka_af_ops *af,
 						const struct gre_ka_tnl *t,
+						const struct gre_ka_peer *p,
 						const struct gre_ka_request *rq,
 						struct sk_buff *skb)
 {
@@ -129,8 +170,17 @@ static enum gre_ka_reason gre_ka_answer_overlay(struct gre_ka_tunnel *ka,
 	skb_clear_tstamp(skb);
 	skb->ip_summed = CHECKSUM_NONE;
 	af->forward(skb);
-	gre_ka_tx_inner(ka, t, skb);
-	return GRE_KA_R_OK;
+	switch (gre_ka_tx_inner(ka, t, &p->nbma, skb)) {
+	case 0:
+		return GRE_KA_R_OK;
+	case -ENOMEM:
+	case -ENOBUFS:
+		return GRE_KA_R_REQ_NOMEM;
+	case -ELOOP:
+		return GRE_KA_R_REQ_LOOP;
+	default:
+		return GRE_KA_R_REQ_NO_ROUTE;
+	}
 }
 
 /* Is this request from us, and which way would its answer go? */
@@ -154,14 +204,37 @@ static enum gre_ka_reason gre_ka_request_form(struct gre_ka_tunnel *ka,
 	return GRE_KA_R_REQ_ADDRESS;
 }
 
+/*
+ * A valid request from an address that is no peer: on a passive
+ * multipoint tunnel its source becomes one. NULL with *r saying why not.
+ */
+static struct gre_ka_peer *gre_ka_request_learn(struct gre_ka_tunnel *ka,
+						const struct gre_ka_params *prm,
+						const union gre_ka_addr *from,
+						enum gre_ka_reason *r)
+{
+	struct gre_ka_peer *p;
+
+	*r = GRE_KA_R_REQ_NOT_PEER;
+	if (!prm->t.multipoint || !READ_ONCE(ka->conf.passive) ||
+	    gre_ka_addr_any(ka->ops->family, from))
+		return NULL;
+	p = gre_ka_peer_learn(ka, from, ktime_get_ns(), r);
+	if (p)
+		*r = GRE_KA_R_OK;
+	return p;
+}
+
 /* Decapsulated IPv4 or IPv6: a peer keepalive, or ordinary traffic. */
 static unsigned int gre_ka_rx_request(struct gre_ka_tunnel *ka,
 				      const struct gre_ka_af_ops *af,
 				      struct sk_buff *skb)
 {
-	const struct gre_ka_params *p = rcu_dereference(ka->params);
-	const struct gre_ka_tnl *t = &p->t;
+	const struct gre_ka_params *prm = rcu_dereference(ka->params);
+	const struct gre_ka_tnl *t = &prm->t;
 	struct gre_ka_request rq;
+	union gre_ka_addr from;
+	struct gre_ka_peer *p;
 	enum gre_ka_reason r;
 	unsigned int len;
 	bool overlay;
@@ -176,11 +249,13 @@ static unsigned int gre_ka_rx_request(struct gre_ka_tunnel *ka,
 	r = af->parse(skb->data, len, &rq);
 	if (r == GRE_KA_R_NOT_KEEPALIVE)
 		return NF_ACCEPT;
+	/* Whatever it is, it is charged to its peer, if it has one. */
+	p = gre_ka_rx_peer(ka, prm, skb, &from);
 	/*
-	 * A tunnel without a fixed unicast peer answers nobody, whatever
+	 * A tunnel without a unicast peer we know answers nobody, whatever
 	 * else keeps it from sending (iseq only stops our keepalives).
 	 */
-	if (r == GRE_KA_R_OK && p->no_answer)
+	if (r == GRE_KA_R_OK && prm->no_answer)
 		r = GRE_KA_R_REQ_ADDRESS;
 	if (r == GRE_KA_R_OK)
 		r = gre_ka_request_form(ka, af, t, &rq, &overlay);
@@ -190,32 +265,34 @@ static unsigned int gre_ka_rx_request(struct gre_ka_tunnel *ka,
 	 * builds keepalives without one on keyed tunnels), as it is for a
 	 * router that forwards the packet.
 	 */
+	if (r == GRE_KA_R_OK && !p)
+		p = gre_ka_request_learn(ka, prm, &from, &r);
 	if (r != GRE_KA_R_OK) {
 		/* Passed on as without the module: nothing of ours. */
-		gre_ka_line_refused(ka, r, af->family, len);
+		gre_ka_line_refused(ka, p, r, af->family, len);
 		return NF_ACCEPT;
 	}
 
 	/* Valid: proof of a working path (passive), even if not answered. */
-	gre_ka_line_request(ka, &rq, ktime_get_ns());
+	gre_ka_line_request(ka, p, &rq, ktime_get_ns());
 
 	if (!READ_ONCE(ka->conf.reflect)) {
-		gre_ka_line_refused(ka, GRE_KA_R_REQ_OFF, af->family, rq.len);
+		gre_ka_line_refused(ka, p, GRE_KA_R_REQ_OFF, af->family, rq.len);
 		return NF_ACCEPT;
 	}
 	if (rq.ttl <= 1)
 		r = GRE_KA_R_REQ_TTL;
-	else if (!gre_ka_line_reflect_allowed(ka, ktime_get_ns()))
+	else if (!gre_ka_line_reflect_allowed(p, ktime_get_ns()))
 		r = GRE_KA_R_REQ_RATE;
 	else if (overlay)
-		r = gre_ka_answer_overlay(ka, af, t, &rq, skb);
+		r = gre_ka_answer_overlay(ka, af, t, p, &rq, skb);
 	else
-		r = gre_ka_answer_underlay(ka, t, &rq, skb);
+		r = gre_ka_answer_underlay(ka, t, p, &rq, skb);
 	if (r != GRE_KA_R_OK) {
-		gre_ka_line_refused(ka, r, af->family, rq.len);
+		gre_ka_line_refused(ka, p, r, af->family, rq.len);
 		return NF_DROP;
 	}
-	gre_ka_line_reflected(ka, af->family, rq.len, overlay);
+	gre_ka_line_reflected(ka, p, af->family, rq.len, overlay);
 	return NF_STOLEN;
 }
 
@@ -239,7 +316,8 @@ static unsigned int gre_ka_hook_fn(void *priv, struct sk_buff *skb,
 	 * drops it, as without the module), not answered.
 	 */
 	if (skb->protocol == GRE_KA_HUAWEI_PROTO) {
-		gre_ka_line_refused(ka, GRE_KA_R_REQ_HUAWEI, AF_INET, skb->len);
+		gre_ka_line_refused(ka, NULL, GRE_KA_R_REQ_HUAWEI, AF_INET,
+				    skb->len);
 		return NF_ACCEPT;
 	}
 	return NF_ACCEPT;

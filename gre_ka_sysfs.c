@@ -140,6 +140,8 @@ GRE_KA_U32(counter, "counter", counter);
 GRE_KA_U32(up_needed, "up_needed", up_needed);
 GRE_KA_U64(last_change_ms, "last_change_ms", last_change_ms);
 GRE_KA_U32(peer_period_ms, "peer_period_ms", peer_period_ms);
+GRE_KA_U32(peers, "peers", npeers);
+GRE_KA_U32(peers_down, "peers_down", npeers_down);
 GRE_KA_U64(tx, "tx", stats.tx);
 GRE_KA_U64(rx, "rx", stats.rx);
 GRE_KA_U64(rx_invalid, "rx_invalid", stats.rx_invalid);
@@ -148,6 +150,7 @@ GRE_KA_U64(reflect_dropped, "reflect_dropped", stats.reflect_dropped);
 GRE_KA_U64(down_transitions, "down_transitions", stats.down_transitions);
 GRE_KA_U64(up_transitions, "up_transitions", stats.up_transitions);
 GRE_KA_U64(rx_requests, "rx_requests", stats.rx_requests);
+GRE_KA_U64(tx_errors, "tx_errors", stats.tx_errors);
 GRE_KA_RTT(rtt_last_us, "rtt_last_us", rtt.last);
 GRE_KA_RTT(rtt_min_us, "rtt_min_us", rtt.min);
 GRE_KA_RTT(rtt_avg_us, "rtt_avg_us", rtt.avg);
@@ -189,6 +192,12 @@ GRE_KA_U64(r_request_huawei_probe, "request_huawei_probe",
 	   stats.refused[GRE_KA_R_REQ_HUAWEI]);
 GRE_KA_U64(r_request_reflect_off, "request_reflect_off",
 	   stats.refused[GRE_KA_R_REQ_OFF]);
+GRE_KA_U64(r_reply_not_peer, "reply_not_peer",
+	   stats.refused[GRE_KA_R_REPLY_NOT_PEER]);
+GRE_KA_U64(r_request_not_peer, "request_not_peer",
+	   stats.refused[GRE_KA_R_REQ_NOT_PEER]);
+GRE_KA_U64(r_request_peer_limit, "request_peer_limit",
+	   stats.refused[GRE_KA_R_REQ_PEER_LIMIT]);
 
 static struct attribute *gre_ka_attrs[] = {
 	&gre_ka_opt_enabled.attr.attr,
@@ -203,6 +212,8 @@ static struct attribute *gre_ka_attrs[] = {
 	&gre_ka_num_up_needed.attr.attr,
 	&gre_ka_num_last_change_ms.attr.attr,
 	&gre_ka_num_peer_period_ms.attr.attr,
+	&gre_ka_num_peers.attr.attr,
+	&gre_ka_num_peers_down.attr.attr,
 	NULL,
 };
 
@@ -223,6 +234,7 @@ static struct attribute *gre_ka_stat_attrs[] = {
 	&gre_ka_num_rtt_avg_us.attr.attr,
 	&gre_ka_num_rtt_max_us.attr.attr,
 	&gre_ka_num_rx_requests.attr.attr,
+	&gre_ka_num_tx_errors.attr.attr,
 	NULL,
 };
 
@@ -252,6 +264,9 @@ static struct attribute *gre_ka_refused_attrs[] = {
 	&gre_ka_num_r_request_replay.attr.attr,
 	&gre_ka_num_r_request_huawei_probe.attr.attr,
 	&gre_ka_num_r_request_reflect_off.attr.attr,
+	&gre_ka_num_r_reply_not_peer.attr.attr,
+	&gre_ka_num_r_request_not_peer.attr.attr,
+	&gre_ka_num_r_request_peer_limit.attr.attr,
 	NULL,
 };
 

@@ -74,6 +74,13 @@ static inline int gre_ka_sysfs_change_owner(struct kobject *kobj,
 					 uid, gid);
 }
 
+/* 6.6 put a genl_info into the dump's: where its request attributes are. */
+#if KERNEL_VERSION(6, 6, 0) <= LINUX_VERSION_CODE
+#define gre_ka_dump_attrs(cb)	(genl_info_dump(cb)->attrs)
+#else
+#define gre_ka_dump_attrs(cb)	(genl_dumpit_info(cb)->attrs)
+#endif
+
 /* 6.2 made the kobject of get_ownership() const. */
 #if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE
 #define GRE_KA_KOBJ_CONST const

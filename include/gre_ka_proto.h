@@ -79,8 +79,14 @@ unsigned int gre_ka_pkt_len(const struct gre_ka_pkt_params *pp);
 unsigned int gre_ka_pkt_build(void *buf, const struct gre_ka_pkt_params *pp,
 			      const struct gre_ka_trailer *tr);
 
+/*
+ * The MAC also covers the address of the peer the keepalive went to
+ * (not on the wire: the peer echoes the trailer, we know whom we sent it
+ * to), so that a reply one peer sent back cannot be replayed as another's.
+ */
 void gre_ka_trailer_seal(struct gre_ka_trailer *tr, u32 seq, u64 tx_ns,
-			 const siphash_key_t *key);
+			 const siphash_key_t *key, unsigned short family,
+			 const union gre_ka_addr *peer);
 
 /*
  * Why a keepalive was not answered or a reply not accepted. One list for
@@ -113,6 +119,10 @@ enum gre_ka_reason {
 	GRE_KA_R_REQ_REPLAY,	/* ours, but not newer than the last seen */
 	GRE_KA_R_REQ_HUAWEI,	/* outer protocol type 0x0004 probe */
 	GRE_KA_R_REQ_OFF,	/* valid, but reflect is 0 */
+	/* multipoint tunnels: from an address that is no peer */
+	GRE_KA_R_REPLY_NOT_PEER,
+	GRE_KA_R_REQ_NOT_PEER,
+	GRE_KA_R_REQ_PEER_LIMIT,	/* passive: no new peer learned now */
 	GRE_KA_R_MAX,
 };
 
@@ -130,7 +140,9 @@ bool gre_ka_reason_is_reply(enum gre_ka_reason r);
  */
 enum gre_ka_reason gre_ka_trailer_verify(const struct gre_ka_trailer *tr,
 					 unsigned int len,
-					 const siphash_key_t *key);
+					 const siphash_key_t *key,
+					 unsigned short family,
+					 const union gre_ka_addr *peer);
 enum gre_ka_reason gre_ka_trailer_fresh(const struct gre_ka_trailer *tr,
 					u32 last_seq, u64 now_ns,
 					u64 window_ns);
@@ -342,9 +354,10 @@ enum gre_ka_reason gre_ka_request_parse6(const void *data, unsigned int len,
  * Which tunnel parameters make keepalive impossible, and why in words;
  * NULL if none does. Two questions with different answers: whether we
  * may send keepalives (input sequencing would drop the replies), and
- * whether we may answer the peer's (only where the peer is a fixed
- * unicast address: never towards 0.0.0.0, a multicast group, or
- * whatever metadata a collect_md tunnel carries).
+ * whether we may answer the peer's (only where the peer is a unicast
+ * address we know: the remote, or a multipoint tunnel's peers; never
+ * towards a multicast group, or whatever metadata a collect_md tunnel
+ * carries).
  */
 struct gre_ka_tnl_facts {
 	unsigned short family;
@@ -352,6 +365,12 @@ struct gre_ka_tnl_facts {
 	bool collect_md;
 	bool iseq;
 };
+
+/*
+ * A multipoint (mGRE) tunnel: no remote, and not collect_md. Its peers
+ * are NBMA addresses it learns; it answers those and nobody else.
+ */
+bool gre_ka_multipoint_facts(const struct gre_ka_tnl_facts *f);
 
 const char *gre_ka_unsupported_why(const struct gre_ka_tnl_facts *f);
 const char *gre_ka_no_answer_why(const struct gre_ka_tnl_facts *f);

@@ -15,7 +15,9 @@
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <linux/module.h>
+#include <linux/rtnetlink.h>
 
+#include "gre_ka.h"
 #include "gre_ka_proto.h"
 #include "gre_ka_compat.h"
 
@@ -25,6 +27,22 @@
 static const siphash_key_t test_key = { { 0x0706050403020100ULL,
 					   0x0f0e0d0c0b0a0908ULL } };
 static const siphash_key_t other_key = { { 1, 2 } };
+
+static const union gre_ka_addr peer_a = { .ip = A_ADDR };
+static const union gre_ka_addr peer_b = { .ip = B_ADDR };
+
+/* Sealed for, and verified as coming from, IPv4 peer A. */
+static void seal(struct gre_ka_trailer *tr, u32 seq, u64 tx_ns,
+		 const siphash_key_t *key)
+{
+	gre_ka_trailer_seal(tr, seq, tx_ns, key, AF_INET, &peer_a);
+}
+
+static enum gre_ka_reason verify(const struct gre_ka_trailer *tr,
+				 unsigned int len, const siphash_key_t *key)
+{
+	return gre_ka_trailer_verify(tr, len, key, AF_INET, &peer_a);
+}
 
 static void build(struct kunit *test, u8 *buf, bool key, bool csum,
 		  unsigned int *len)
@@ -40,7 +58,7 @@ static void build(struct kunit *test, u8 *buf, bool key, bool csum,
 	};
 	struct gre_ka_trailer tr;
 
-	gre_ka_trailer_seal(&tr, 7, 1000, &test_key);
+	seal(&tr, 7, 1000, &test_key);
 	*len = gre_ka_pkt_build(buf, &pp, &tr);
 	KUNIT_ASSERT_EQ(test, *len, gre_ka_pkt_len(&pp));
 }
@@ -134,7 +152,7 @@ static unsigned int build6(u8 *buf, bool key, bool csum)
 	};
 	struct gre_ka_trailer tr;
 
-	gre_ka_trailer_seal(&tr, 9, 1000, &test_key);
+	seal(&tr, 9, 1000, &test_key);
 	return gre_ka_pkt_build(buf, &pp, &tr);
 }
 
@@ -207,7 +225,7 @@ static enum gre_ka_reason check(const struct gre_ka_trailer *tr,
 				unsigned int len, const siphash_key_t *key,
 				u32 last_seq, u64 now, u64 window)
 {
-	enum gre_ka_reason r = gre_ka_trailer_verify(tr, len, key);
+	enum gre_ka_reason r = verify(tr, len, key);
 
 	return r == GRE_KA_R_OK ? gre_ka_trailer_fresh(tr, last_seq, now,
 						       window) : r;
@@ -217,7 +235,7 @@ static void trailer_ok(struct kunit *test)
 {
 	struct gre_ka_trailer tr;
 
-	gre_ka_trailer_seal(&tr, 5, 1000, &test_key);
+	seal(&tr, 5, 1000, &test_key);
 	KUNIT_EXPECT_EQ(test, check(&tr, sizeof(tr), &test_key, 4, 2000, WINDOW),
 			GRE_KA_R_OK);
 	/* A longer payload is fine, a shorter one is not. */
@@ -233,21 +251,20 @@ static void trailer_forged(struct kunit *test)
 	u8 *raw = (u8 *)&tr;
 	unsigned int i;
 
-	gre_ka_trailer_seal(&tr, 5, 1000, &test_key);
+	seal(&tr, 5, 1000, &test_key);
 	KUNIT_EXPECT_EQ(test, check(&tr, sizeof(tr), &other_key, 4, 2000,
 				    WINDOW), GRE_KA_R_REPLY_BAD_MAC);
 
 	/* Every single-bit change past the magic breaks the MAC. */
 	for (i = 4 * 8; i < sizeof(tr) * 8; i++) {
 		raw[i / 8] ^= 1 << (i % 8);
-		KUNIT_EXPECT_EQ(test, gre_ka_trailer_verify(&tr, sizeof(tr),
-							    &test_key),
+		KUNIT_EXPECT_EQ(test, verify(&tr, sizeof(tr), &test_key),
 				GRE_KA_R_REPLY_BAD_MAC);
 		raw[i / 8] ^= 1 << (i % 8);
 	}
 
 	raw[0] ^= 0xff;
-	KUNIT_EXPECT_EQ(test, gre_ka_trailer_verify(&tr, sizeof(tr), &test_key),
+	KUNIT_EXPECT_EQ(test, verify(&tr, sizeof(tr), &test_key),
 			GRE_KA_R_REPLY_FOREIGN);
 }
 
@@ -256,7 +273,7 @@ static void trailer_freshness(struct kunit *test)
 	struct gre_ka_trailer tr;
 	u64 sent = 10 * NSEC_PER_SEC;
 
-	gre_ka_trailer_seal(&tr, 5, sent, &test_key);
+	seal(&tr, 5, sent, &test_key);
 	KUNIT_EXPECT_EQ(test, check(&tr, sizeof(tr), &test_key, 4,
 				    sent + WINDOW - 1, WINDOW), GRE_KA_R_OK);
 	KUNIT_EXPECT_EQ(test, check(&tr, sizeof(tr), &test_key, 4,
@@ -270,22 +287,50 @@ static void trailer_replay(struct kunit *test)
 {
 	struct gre_ka_trailer tr;
 
-	gre_ka_trailer_seal(&tr, 5, 1000, &test_key);
+	seal(&tr, 5, 1000, &test_key);
 	KUNIT_EXPECT_EQ(test, check(&tr, sizeof(tr), &test_key, 5, 2000, WINDOW),
 			GRE_KA_R_REPLY_REPLAY);
 	KUNIT_EXPECT_EQ(test, check(&tr, sizeof(tr), &test_key, 9, 2000, WINDOW),
 			GRE_KA_R_REPLY_REPLAY);
 
 	/* The 32-bit sequence wraps: 0 is newer than 0xffffffff. */
-	gre_ka_trailer_seal(&tr, 0, 1000, &test_key);
+	seal(&tr, 0, 1000, &test_key);
 	KUNIT_EXPECT_EQ(test, check(&tr, sizeof(tr), &test_key, 0xffffffff,
 				    2000, WINDOW), GRE_KA_R_OK);
-	gre_ka_trailer_seal(&tr, 0xfffffff0, 1000, &test_key);
+	seal(&tr, 0xfffffff0, 1000, &test_key);
 	KUNIT_EXPECT_EQ(test, check(&tr, sizeof(tr), &test_key, 3, 2000, WINDOW),
 			GRE_KA_R_REPLY_REPLAY);
 }
 
+/*
+ * The MAC covers the peer the keepalive went to: a reply one peer of a
+ * hub sent back does not count as another's, over either family.
+ */
+static void trailer_peer_bound(struct kunit *test)
+{
+	union gre_ka_addr pa6 = {}, pb6 = {};
+	struct gre_ka_trailer tr;
+
+	gre_ka_trailer_seal(&tr, 5, 1000, &test_key, AF_INET, &peer_a);
+	KUNIT_EXPECT_EQ(test, gre_ka_trailer_verify(&tr, sizeof(tr), &test_key,
+						    AF_INET, &peer_a),
+			GRE_KA_R_OK);
+	KUNIT_EXPECT_EQ(test, gre_ka_trailer_verify(&tr, sizeof(tr), &test_key,
+						    AF_INET, &peer_b),
+			GRE_KA_R_REPLY_BAD_MAC);
+	pa6.ip6.s6_addr[15] = 1;
+	pb6.ip6.s6_addr[15] = 2;
+	gre_ka_trailer_seal(&tr, 5, 1000, &test_key, AF_INET6, &pa6);
+	KUNIT_EXPECT_EQ(test, gre_ka_trailer_verify(&tr, sizeof(tr), &test_key,
+						    AF_INET6, &pa6),
+			GRE_KA_R_OK);
+	KUNIT_EXPECT_EQ(test, gre_ka_trailer_verify(&tr, sizeof(tr), &test_key,
+						    AF_INET6, &pb6),
+			GRE_KA_R_REPLY_BAD_MAC);
+}
+
 static struct kunit_case trailer_cases[] = {
+	KUNIT_CASE(trailer_peer_bound),
 	KUNIT_CASE(trailer_ok),
 	KUNIT_CASE(trailer_forged),
 	KUNIT_CASE(trailer_freshness),
@@ -1085,8 +1130,17 @@ static void peer_unsupported(struct kunit *test)
 	f.iseq = false;
 	f.remote.ip = htonl(0xe0000001);
 	KUNIT_EXPECT_NOT_NULL(test, gre_ka_unsupported_why(&f));
+	/* No remote: a multipoint tunnel, supported, unless with iseq. */
 	f.remote.ip = 0;
+	KUNIT_EXPECT_TRUE(test, gre_ka_multipoint_facts(&f));
+	KUNIT_EXPECT_NULL(test, gre_ka_unsupported_why(&f));
+	f.iseq = true;
 	KUNIT_EXPECT_NOT_NULL(test, gre_ka_unsupported_why(&f));
+	f.iseq = false;
+	f.collect_md = true;
+	KUNIT_EXPECT_FALSE(test, gre_ka_multipoint_facts(&f));
+	KUNIT_EXPECT_NOT_NULL(test, gre_ka_unsupported_why(&f));
+	f.collect_md = false;
 	f = (struct gre_ka_tnl_facts) { .family = AF_INET6, .remote.ip6 = b6 };
 	KUNIT_EXPECT_NULL(test, gre_ka_unsupported_why(&f));
 	f.collect_md = true;
@@ -1095,8 +1149,9 @@ static void peer_unsupported(struct kunit *test)
 
 /*
  * iseq stops our keepalives but not our answers; nothing else lets a
- * tunnel without a fixed unicast peer answer (review: `remote any iseq`
- * answered towards 0.0.0.0).
+ * tunnel without a unicast peer it knows answer (review: `remote any
+ * iseq` answered towards 0.0.0.0; a multipoint tunnel now answers its
+ * peers only, which the receive path checks packet by packet).
  */
 static void peer_no_answer(struct kunit *test)
 {
@@ -1104,15 +1159,16 @@ static void peer_no_answer(struct kunit *test)
 
 	f.iseq = true;
 	KUNIT_EXPECT_NULL(test, gre_ka_no_answer_why(&f));
-	f.remote.ip = 0;
-	KUNIT_EXPECT_NOT_NULL(test, gre_ka_no_answer_why(&f));
 	f.remote.ip = htonl(0xe0000001);
 	KUNIT_EXPECT_NOT_NULL(test, gre_ka_no_answer_why(&f));
 	f.remote.ip = B_ADDR;
 	f.collect_md = true;
 	KUNIT_EXPECT_NOT_NULL(test, gre_ka_no_answer_why(&f));
-	f = (struct gre_ka_tnl_facts) { .family = AF_INET6, .iseq = true };
+	f.remote.ip = 0;
 	KUNIT_EXPECT_NOT_NULL(test, gre_ka_no_answer_why(&f));
+	f = (struct gre_ka_tnl_facts) { .family = AF_INET6, .iseq = true };
+	KUNIT_EXPECT_TRUE(test, gre_ka_multipoint_facts(&f));
+	KUNIT_EXPECT_NULL(test, gre_ka_no_answer_why(&f));
 }
 
 /* The reasons' names are ABI: sysfs refused/<name>, tracepoints, netlink. */
@@ -1153,8 +1209,160 @@ static struct kunit_suite peer_suite = {
 	.test_cases = peer_cases,
 };
 
+/* A multipoint tunnel without a device: its peer table alone. */
+static struct gre_ka_tunnel *table_ka(struct kunit *test, bool multipoint,
+				      const union gre_ka_addr *remote)
+{
+	struct gre_ka_tunnel *ka = kunit_kzalloc(test, sizeof(*ka), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ka);
+	spin_lock_init(&ka->lock);
+	KUNIT_ASSERT_EQ(test, gre_ka_peers_init(ka, multipoint, remote), 0);
+	return ka;
+}
+
+static union gre_ka_addr nbma(u32 i)
+{
+	union gre_ka_addr a = {};
+
+	a.ip = htonl(0xc0000000 | i);
+	return a;
+}
+
+/*
+ * Origins: a peer named by several stays until the last lets go; found by
+ * its NBMA address, and nobody else's.
+ */
+static void table_origins(struct kunit *test)
+{
+	union gre_ka_addr a = nbma(1), b = nbma(2), any = {};
+	struct gre_ka_tunnel *ka = table_ka(test, true, &any);
+	struct gre_ka_peer *p, *q;
+	int err;
+
+	p = gre_ka_peer_get(ka, &a, GRE_KA_PEER_ORIGIN_STATIC, GFP_KERNEL,
+			    &err);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	q = gre_ka_peer_get(ka, &a, GRE_KA_PEER_ORIGIN_NEIGH, GFP_KERNEL, &err);
+	KUNIT_EXPECT_PTR_EQ(test, p, q);
+	KUNIT_EXPECT_EQ(test, p->origin,
+			GRE_KA_PEER_ORIGIN_STATIC | GRE_KA_PEER_ORIGIN_NEIGH);
+	rcu_read_lock();
+	KUNIT_EXPECT_PTR_EQ(test, gre_ka_peer_find(ka, &a), p);
+	KUNIT_EXPECT_NULL(test, gre_ka_peer_find(ka, &b));
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, ka->npeers, 1);
+
+	KUNIT_EXPECT_FALSE(test, gre_ka_peer_drop(ka, p,
+						  GRE_KA_PEER_ORIGIN_STATIC));
+	rcu_read_lock();
+	KUNIT_EXPECT_PTR_EQ(test, gre_ka_peer_find(ka, &a), p);
+	rcu_read_unlock();
+	KUNIT_EXPECT_TRUE(test, gre_ka_peer_drop(ka, p,
+						 GRE_KA_PEER_ORIGIN_NEIGH));
+	rcu_read_lock();
+	KUNIT_EXPECT_NULL(test, gre_ka_peer_find(ka, &a));
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, ka->npeers, 0);
+	gre_ka_peers_destroy(ka);
+}
+
+/*
+ * Spread over the timer's slots evenly, walked once each; dropped by
+ * origin together; a point-to-point tunnel's one peer is every packet's.
+ */
+static void table_slots(struct kunit *test)
+{
+	union gre_ka_addr any = {}, a;
+	struct gre_ka_tunnel *ka = table_ka(test, true, &any);
+	const struct gre_ka_peers *ps;
+	struct gre_ka_peer *p = NULL;
+	u32 i, slot = 0, n = 0, per[GRE_KA_SLOTS] = {};
+	int err;
+
+	for (i = 1; i <= 1000; i++) {
+		a = nbma(i);
+		KUNIT_ASSERT_NOT_NULL(test, gre_ka_peer_get(ka, &a,
+							    GRE_KA_PEER_ORIGIN_STATIC,
+							    GFP_KERNEL, &err));
+	}
+	KUNIT_EXPECT_EQ(test, ka->npeers, 1000);
+	rcu_read_lock();
+	ps = rcu_dereference(ka->peers);
+	while ((p = gre_ka_peer_next(ps, &slot, p))) {
+		n++;
+		per[slot]++;
+		KUNIT_EXPECT_EQ(test, p->slot_idx, slot);
+	}
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, n, 1000);
+	for (i = 0; i < GRE_KA_SLOTS; i++) {
+		KUNIT_EXPECT_GE(test, per[i], 1000 / GRE_KA_SLOTS);
+		KUNIT_EXPECT_LE(test, per[i], 1000 / GRE_KA_SLOTS + 1);
+	}
+	rtnl_lock();
+	gre_ka_peers_drop(ka, GRE_KA_PEER_ORIGIN_STATIC);
+	rtnl_unlock();
+	KUNIT_EXPECT_EQ(test, ka->npeers, 0);
+	gre_ka_peers_destroy(ka);
+
+	a = nbma(7);
+	ka = table_ka(test, false, &a);
+	rcu_read_lock();
+	p = gre_ka_peer_find(ka, &any);
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, p->nbma.ip, a.ip);
+	rcu_read_unlock();
+	KUNIT_EXPECT_NULL(test, gre_ka_peer_get(ka, &a, GRE_KA_PEER_ORIGIN_STATIC,
+						GFP_KERNEL, &err));
+	KUNIT_EXPECT_EQ(test, err, -EOPNOTSUPP);
+	gre_ka_peers_destroy(ka);
+}
+
+/* Passive learning: at most GRE_KA_LEARN_BURST new peers at once. */
+static void table_learn(struct kunit *test)
+{
+	union gre_ka_addr any = {}, a;
+	struct gre_ka_tunnel *ka = table_ka(test, true, &any);
+	enum gre_ka_reason why;
+	u32 i, learned = 0;
+	u64 now = ktime_get_ns();
+
+	for (i = 1; i <= 1200; i++) {
+		a = nbma(i);
+		learned += !!gre_ka_peer_learn(ka, &a, now, &why);
+	}
+	KUNIT_EXPECT_EQ(test, learned, 1000);
+	KUNIT_EXPECT_EQ(test, why, GRE_KA_R_REQ_PEER_LIMIT);
+	/* A known peer costs no token; a second later there are more. */
+	a = nbma(1);
+	KUNIT_EXPECT_NOT_NULL(test, gre_ka_peer_learn(ka, &a, now + NSEC_PER_SEC,
+						      &why));
+	a = nbma(5000);
+	KUNIT_EXPECT_NOT_NULL(test, gre_ka_peer_learn(ka, &a, now + NSEC_PER_SEC,
+						      &why));
+	rtnl_lock();
+	gre_ka_peers_drop(ka, GRE_KA_PEER_ORIGIN_PASSIVE);
+	rtnl_unlock();
+	gre_ka_peers_destroy(ka);
+}
+
+static struct kunit_case table_cases[] = {
+	KUNIT_CASE(table_origins),
+	KUNIT_CASE(table_slots),
+	KUNIT_CASE(table_learn),
+	{}
+};
+
+static struct kunit_suite table_suite = {
+	.name = "gre_ka_peer_table",
+	.test_cases = table_cases,
+};
+
 kunit_test_suites(&pkt_suite, &trailer_suite, &fsm_suite, &rtt_suite,
-		  &bucket_suite, &learn_suite, &guard_suite, &peer_suite);
+		  &bucket_suite, &learn_suite, &guard_suite, &peer_suite,
+		  &table_suite);
 
 GRE_KA_IMPORT_TEST_NS();
 MODULE_LICENSE("GPL");

@@ -61,6 +61,7 @@ const char * const stat_json[GRE_KA_A_STATS_MAX + 1] = {
 	[GRE_KA_A_STATS_DOWN_TRANSITIONS]	= "down_transitions",
 	[GRE_KA_A_STATS_UP_TRANSITIONS]		= "up_transitions",
 	[GRE_KA_A_STATS_RX_REQUESTS]		= "rx_requests",
+	[GRE_KA_A_STATS_TX_ERRORS]		= "tx_errors",
 };
 
 const char * const rtt_json[GRE_KA_A_RTT_MAX_ATTR + 1] = {

@@ -96,6 +96,8 @@ static const struct {
 } stat_metrics[] = {
 	{ GRE_KA_A_STATS_TX, "keepalives_sent_total",
 	  "Keepalives sent." },
+	{ GRE_KA_A_STATS_TX_ERRORS, "keepalives_unsent_total",
+	  "Keepalives not sent: no memory, or the device refused them." },
 	{ GRE_KA_A_STATS_RX, "keepalives_received_total",
 	  "Valid replies to our keepalives received." },
 	{ GRE_KA_A_STATS_RX_INVALID, "replies_invalid_total",

@@ -25,7 +25,17 @@ frr_conf() {
 # ...) in NS with $FRR_ETC/NS/DAEMON.conf (an empty one if none was
 # written) and wait for its vty socket. It is killed at exit (bg_register).
 frr_start() {
-	local ns=$1 d=$2 run=/run/frr/$1 pid
+	frr_launch "$@" && frr_ready "$1" "$2"
+}
+
+# frr_launch NS DAEMON [ARGS...] and frr_ready NS DAEMON: frr_start in
+# two halves, so that several daemons can start at once (under emulation
+# each takes seconds to open its vty socket). frr_launch returns once the
+# daemon is up (FRR's -d parent waits for its child), so run several in
+# the background, wait for them, then frr_ready each in this shell (which
+# registers its pid to be killed).
+frr_launch() {
+	local ns=$1 d=$2 run=/run/frr/$1
 	shift 2
 	[ -x "$FRR_BIN/$d" ] || {
 		echo "no $FRR_BIN/$d (Debian package frr)"
@@ -36,14 +46,18 @@ frr_start() {
 	[ -f "$FRR_ETC/$ns/$d.conf" ] || frr_conf "$ns" "$d" </dev/null || return 1
 	ip netns exec "$ns" "$FRR_BIN/$d" -d -N "$ns" -P 0 -u frr -g frr \
 		-f "$FRR_ETC/$ns/$d.conf" -i "$run/$d.pid" "$@" \
-		>>"$GRE_KA_OUT/frr-$ns-$d.out" 2>&1 || return 1
+		>>"$GRE_KA_OUT/frr-$ns-$d.out" 2>&1
+}
+
+frr_ready() {
+	local ns=$1 d=$2 run=/run/frr/$1 pid
 	wait_for 30 "$d in $ns: vty socket" test -S "$run/$d.vty" || return 1
 	read -r pid <"$run/$d.pid" || return 1
 	bg_register "$pid"
 	_FRR_PIDS+=("$pid")
 }
 
-# frr_alive: every daemon frr_start started is still running.
+# frr_alive: every daemon frr_start (or frr_ready) registered is still running.
 frr_alive() {
 	local p
 	for p in "${_FRR_PIDS[@]}"; do

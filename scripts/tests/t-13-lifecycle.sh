@@ -89,7 +89,8 @@ check "repair" path_repair
 check "load with auto_enable=1 period_ms=100" load_module auto_enable=1 period_ms=100
 check_eq "existing tunnel enabled at load" 1 "$(ka_get r1 gre1 enabled)"
 check_eq "module default period applied" 100 "$(ka_get r1 gre1 period_ms)"
-check_eq "unsupported gre0 left disabled" 0 "$(ka_get r1 gre0 enabled)"
+# The fallback gre0 has no remote: a multipoint device, enabled like any.
+check_eq "the fallback gre0 (multipoint) enabled too" 1 "$(ka_get r1 gre0 enabled)"
 check "new netns r3 with a tunnel" sh -c \
 	'ip netns add r3 && ip -n r3 link add gre9 type gre local 192.0.2.1 remote 192.0.2.9 && ip -n r3 link set gre9 up'
 check_eq "new tunnel auto-enabled" 1 "$(ka_get r3 gre9 enabled)"

@@ -5,7 +5,8 @@
 #
 # The sysfs ABI: every file of the DESIGN table exists with its mode;
 # bad writes fail with the right errno, log one line and change nothing;
-# unsupported tunnels (no remote, collect_md, iseq) refuse enabling.
+# unsupported tunnels (collect_md, iseq) refuse enabling; one without a
+# remote is multipoint and enables.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ka.sh"
 
@@ -43,9 +44,11 @@ KA=$_KA_SYS_ROOT/r1/class/net/gre1/keepalive
 for f in enabled period_ms retries up_count reflect auth passive; do
 	check_eq "$f is rw" "-rw-r--r--" "$(stat -c %A $KA/$f)"
 done
-for f in state counter up_needed last_change_ms peer_period_ms; do
+for f in state counter up_needed last_change_ms peer_period_ms peers peers_down; do
 	check_eq "$f is ro" "-r--r--r--" "$(stat -c %A $KA/$f)"
 done
+check_eq "a point-to-point tunnel: one peer, not down" "1 0" \
+	"$(ka_get r1 gre1 peers) $(ka_get r1 gre1 peers_down)"
 for f in tx rx rx_invalid reflected reflect_dropped down_transitions \
 	up_transitions rtt_last_us rtt_min_us rtt_avg_us rtt_max_us rx_requests; do
 	check_eq "statistics/$f is ro" "-r--r--r--" \
@@ -57,7 +60,8 @@ REASONS="reply_short reply_foreign reply_bad_mac reply_stale reply_future
 	reply_replay request_malformed request_fragment request_options
 	request_bad_gre request_address request_too_big request_ttl
 	request_rate_limit request_no_route request_loop request_nomem
-	request_replay request_huawei_probe request_reflect_off"
+	request_replay request_huawei_probe request_reflect_off reply_not_peer
+	request_not_peer request_peer_limit"
 for f in $REASONS; do
 	check_eq "refused/$f is ro and 0" "-r--r--r-- 0" \
 		"$(stat -c %A $KA/refused/$f) $(ka_get r1 gre1 refused/$f)"
@@ -91,18 +95,25 @@ check_fail "counter is read-only" ka_set r1 gre1 counter 0
 check_fail "statistics are read-only" ka_set r1 gre1 statistics/tx 0
 check_fail "refused/ is read-only" ka_set r1 gre1 refused/request_ttl 0
 
-# Unsupported tunnels.
+# A tunnel without a remote is multipoint (mGRE): supported, per peer.
 check "tunnel without a remote" ip -n r1 link add gre7 type gre local "$R1_UL"
+check "gre7: enabling works" ka_set r1 gre7 enabled 1
+check_eq "gre7: its own line up, no peers yet" "up 0 0" \
+	"$(ka_get r1 gre7 state) $(ka_get r1 gre7 peers) $(ka_get r1 gre7 peers_down)"
+check "gre7: off again" ka_set r1 gre7 enabled 0
+
+# Unsupported tunnels.
 check "collect_md tunnel" ip -n r1 link add gre8 type gre external
 check "tunnel with iseq" ip -n r1 link add gre9 type gre local "$R1_UL" remote 198.51.100.9 iseq
-for t in gre7 gre8 gre9; do
+check "multipoint tunnel with iseq" ip -n r1 link add gre6 type gre local "$R1_UL" key 6 iseq
+for t in gre6 gre8 gre9; do
 	check_eq "$t: enabling fails" "Operation not supported" \
 		"$(write_err r1 $t enabled 1)"
 	check_eq "$t: stays disabled" disabled "$(ka_get r1 $t state)"
 	check_eq "$t: passive fails too" "Operation not supported" \
 		"$(write_err r1 $t passive 1)"
 done
-check "reason logged: no remote" sh -c 'dmesg | grep -q "gre7: keepalive: cannot enable: the tunnel has no remote address"'
+check "reason logged: iseq on a multipoint tunnel" sh -c 'dmesg | grep -q "gre6: keepalive: cannot enable: input sequencing"'
 check "reason logged: collect_md" sh -c 'dmesg | grep -q "gre8: keepalive: cannot enable: collect_md"'
 check "reason logged: iseq" sh -c 'dmesg | grep -q "gre9: keepalive: cannot enable: input sequencing"'
 check "gretap devices are not attached" sh -c \

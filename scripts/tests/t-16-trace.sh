@@ -30,6 +30,7 @@ check "enable keepalive on r1" ka_enable r1 gre1 $PERIOD 3
 check "enable keepalive on r2" ka_enable r2 gre1 $PERIOD 3
 check "replies counted" wait_for 10 "rx >= 3" ka_stat_ge r1 gre1 rx 3
 check "send events" trace_has 'gre_ka_send: dev=gre1 ifindex=[0-9]+ seq=[0-9]+ counter=[0-9]+ line=up'
+check "every event names its peer (the remote)" trace_has 'gre_ka_send: dev=gre1 .* peer=198\.51\.100\.2$'
 check "reply events with verdict ok and an RTT" \
 	trace_has 'gre_ka_reply: dev=gre1 ifindex=[0-9]+ verdict=ok accepted=1 seq=[0-9]+ rtt_ns=[0-9]+'
 check "reflect events" trace_has 'gre_ka_reflect: dev=gre1 ifindex=[0-9]+ family=inet len=[0-9]+ err=0'

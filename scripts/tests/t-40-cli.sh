@@ -54,8 +54,8 @@ cli_error() {
 check "the gre-ka command is built" gk_built
 TOPO_STOCK_REFLECTOR=0 check "two routers with a GRE tunnel" topo_two_routers
 check "static neighbours" static_neigh
-check "tunnel without a remote (unsupported)" \
-	ip -n r1 link add gre9 type gre local "$R1_UL"
+check "tunnel with input sequencing (unsupported)" \
+	ip -n r1 link add gre9 type gre local "$R1_UL" remote 198.51.100.9 iseq
 check "gre9 up" ip -n r1 link set gre9 up
 
 # Without the module.
@@ -88,7 +88,7 @@ check "show: keepalive set" text_has "$out" \
 check "show: gre9 keepalive not set" text_has "$out" \
 	"^  Keepalive not set \(configured: 10 sec, retries 3\)$"
 check "show: gre9 unsupported, and why" text_has "$out" \
-	"^  Keepalive not supported on this tunnel: the tunnel has no remote address$"
+	"^  Keepalive not supported on this tunnel: input sequencing \(iseq\) would drop the replies$"
 check "show: settings" text_has "$out" "^  Reflection on, authentication on, up_count 1$"
 check "show: RTT measured" text_has "$out" \
 	"^  RTT min/avg/max [0-9]+\.[0-9]{3}/[0-9]+\.[0-9]{3}/[0-9]+\.[0-9]{3} ms$"
@@ -112,9 +112,9 @@ check "gre9 up again" ip -n r1 link set gre9 up
 
 json=$(gk r1 --json show </dev/null)
 check "--json: parses, fields and types" json_ok "$json" \
-	'len(a) == 2 and [t for t in a if t["name"] == "gre1" and t["period_ms"] == 500 and t["retries"] == 2 and t["enabled"] is True and t["state"] == "up" and t["line_protocol"] == "up" and t["admin_up"] is True and t["carrier"] is True and isinstance(t["statistics"]["tx"], int) and t["statistics"]["rx"] >= 3 and t["statistics"]["rtt_max_us"] > 0 and isinstance(t["last_change_ms"], int) and t["up_needed"] == 1 and t["reflect"] is True and t["auth"] is True and t["passive"] is False and t["cause"] == "start" and t["kind"] == "gre" and t["unsupported"] is None and t["statistics"]["rx_requests"] > 0 and len(t["refused"]) == 20 and set(t["refused"].values()) == {0}]'
+	'len(a) == 2 and [t for t in a if t["name"] == "gre1" and t["period_ms"] == 500 and t["retries"] == 2 and t["enabled"] is True and t["state"] == "up" and t["line_protocol"] == "up" and t["admin_up"] is True and t["carrier"] is True and isinstance(t["statistics"]["tx"], int) and t["statistics"]["rx"] >= 3 and t["statistics"]["rtt_max_us"] > 0 and isinstance(t["last_change_ms"], int) and t["up_needed"] == 1 and t["reflect"] is True and t["auth"] is True and t["passive"] is False and t["cause"] == "start" and t["kind"] == "gre" and t["unsupported"] is None and t["statistics"]["rx_requests"] > 0 and len(t["refused"]) == 23 and set(t["refused"].values()) == {0}]'
 check "show --json gre9 (option after the command)" json_ok "$(gk r1 show --json gre9 </dev/null)" \
-	'len(a) == 1 and a[0]["name"] == "gre9" and a[0]["enabled"] is False and a[0]["state"] == "disabled" and a[0]["unsupported"] == "the tunnel has no remote address"'
+	'len(a) == 1 and a[0]["name"] == "gre9" and a[0]["enabled"] is False and a[0]["state"] == "disabled" and a[0]["unsupported"] == "input sequencing (iseq) would drop the replies"'
 check "--json gre1 gre9: in the order asked" json_ok "$(gk r1 -j show gre9 gre1 </dev/null)" \
 	'[t["name"] for t in a] == ["gre9", "gre1"]'
 
@@ -198,10 +198,10 @@ cli_error "retries 256" "out of range" r1 keepalive gre1 1 256
 cli_error "bad retries" "bad retries" r1 keepalive gre1 1 x
 cli_error "too many arguments" "too many arguments" r1 keepalive gre1 1 2 3
 cli_error "no device" "which device" r1 keepalive
-cli_error "kernel refuses (no remote)" \
-	"gre9: keepalive is not supported on this tunnel: the tunnel has no remote address \(kernel: keepalive unsupported on this tunnel, see dmesg\)" \
+cli_error "kernel refuses (iseq)" \
+	"gre9: keepalive is not supported on this tunnel: input sequencing \(iseq\) would drop the replies \(kernel: keepalive unsupported on this tunnel, see dmesg\)" \
 	r1 keepalive gre9 2 5
-cli_error "passive refused too (no remote)" "gre9: keepalive is not supported" r1 passive gre9
+cli_error "passive refused too (iseq)" "gre9: keepalive is not supported" r1 passive gre9
 cli_error "show of a missing device" "no such device: nodev" r1 show nodev
 cli_error "show of a non-tunnel" "eth0: no keepalive support" r1 show eth0
 cli_error "unknown command" "unknown command 'keepalives'" r1 keepalives gre1
