@@ -37,6 +37,8 @@
 #   static/checkpatch                       checkpatch --strict, no findings
 #   static/sparse-6.1, static/sparse-6.12   sparse, no output at all
 #   static/splat-gist                       the dead-VM summary, on 2 reports
+#   static/tools-test                       gre-ka's unit tests, promtool
+#   static/deb                              make deb: the packages, lintian
 #   dkms/6.1, dkms/6.12, dkms/7.3, ...      Debian's dkms builds and installs
 #                                           the module from a clean copy of
 #                                           the tree (scripts/dkms-check.sh)
@@ -219,7 +221,24 @@ if [ "$STATIC" = 1 ]; then
 	for k in 6.1 6.12; do
 		dkms_test "$k"
 	done
+	# The command's unit tests (canned kernel messages, promtool on its
+	# metrics): no kernel needed.
+	if make --no-print-directory tools-test >"$out/tools-test.log" 2>&1; then
+		result static/tools-test PASS
+	else
+		result static/tools-test FAIL "$(grep -m1 -E '^not ok|error' "$out/tools-test.log" | cut -c1-150)"
+	fi
 	timing "static checks without the debug tree"
+fi
+# The Debian packages (version-check, dpkg-buildpackage, lintian), which
+# t-52 installs into a VM: built before any VM starts.
+if [ "$STATIC" = 1 ] || [[ " $TESTS " == *" t-52-deb "* ]]; then
+	if make --no-print-directory deb >"$out/deb.log" 2>&1; then
+		result static/deb PASS
+	else
+		result static/deb FAIL "$(grep -m1 -E '^(E|W|error|dpkg-buildpackage: error)' "$out/deb.log" | cut -c1-150)"
+	fi
+	timing "Debian packages built"
 fi
 for k in 6.1 6.12; do
 	if [ "$STATIC" = 1 ] || [[ " $KERNELS " == *" $k "* ]]; then

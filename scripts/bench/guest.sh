@@ -6,7 +6,11 @@
 # turns them into the table and the plot.
 #
 # Environment (defaults in brackets):
-#   BENCH_SECTIONS   which parts run [latency load datapath scale cli passive frr]
+#   BENCH_SECTIONS   which parts run [latency load datapath scale cli passive
+#                    mgre cost frr]
+#   BENCH_MGRE       mgre: peers of the hub, each in both modes [1000 10000]
+#   BENCH_MGRE_PERIOD  mgre: the period, ms [1000]
+#   BENCH_COST_OLD_KO  cost: an older gre_ka.ko to measure beside this one
 #                    (frr_scale: only the frr section's sessions part)
 #   BENCH_PASSIVE    passive: "N@PERIOD_MS" hub tunnels, spokes' period [1000@1000]
 #   BENCH_TRIALS     cut/repair trials per period [30]
@@ -43,7 +47,9 @@
 # shellcheck source=scripts/tests/frr.sh
 . "$(dirname "$0")/../tests/frr.sh"
 
-SECTIONS=${BENCH_SECTIONS:-latency load datapath scale cli passive frr}
+SECTIONS=${BENCH_SECTIONS:-latency load datapath scale cli passive mgre cost frr}
+MGRE=${BENCH_MGRE:-1000 10000}
+MGRE_PERIOD=${BENCH_MGRE_PERIOD:-1000}
 PASSIVE=${BENCH_PASSIVE:-1000@1000}
 TRIALS=${BENCH_TRIALS:-30}
 CONFIGS=${BENCH_CONFIGS:-1000x3 100x3 20x3}
@@ -240,6 +246,33 @@ fi
 if section passive; then
 	say "passive: a hub with ${PASSIVE%@*} passive tunnels, spokes every ${PASSIVE#*@} ms"
 	"$BENCH/passive.sh" "$RES" "${PASSIVE%@*}" "${PASSIVE#*@}" || fail "passive $PASSIVE"
+fi
+
+# --- 2d. Multipoint: one mGRE device with N peers against N tunnels ------------
+# scripts/bench/mgre.py: memory per peer, CPU, the hub's dump, and a mass
+# failure against the window, in each mode.
+if section mgre; then
+	for n in $MGRE; do
+		for mode in mgre p2p; do
+			say "mgre: $mode, $n peers at $MGRE_PERIOD ms"
+			python3 "$BENCH/mgre.py" --mode "$mode" --n "$n" --period-ms "$MGRE_PERIOD" \
+				--cpu-secs "$CPU_SECS" --ko "$GRE_KA_KO" \
+				--gk-nl "$GRE_KA_REPO/scripts/tests/gk_nl.py" \
+				--out "$RES/mgre-$mode-$n.json" || fail "mgre $mode $n"
+		done
+	done
+fi
+
+# --- 2e. The kernel CPU of one keepalive ------------------------------------------
+# scripts/bench/cost.py, with this module and, if BENCH_COST_OLD_KO names
+# one, an older build in the same VM (before and after a change).
+if section cost; then
+	say "cost: the CPU of one keepalive, reflection and refusal"
+	python3 "$BENCH/cost.py" --ko "$GRE_KA_KO" --out "$RES/cost-new.json" || fail "cost"
+	if [ -n "${BENCH_COST_OLD_KO:-}" ]; then
+		python3 "$BENCH/cost.py" --ko "$BENCH_COST_OLD_KO" --out "$RES/cost-old.json" ||
+			fail "cost (old module)"
+	fi
 fi
 
 # --- 4. Routing daemons: gre_ka vs FRR's bfdd vs OSPF alone ----------------------

@@ -19,7 +19,7 @@ difference between the modes is the hub's. The hub:
   p2p    N ip_gre tunnels (local 10.255.0.1, remote 10.0.x.y, key 1).
 
 Measured, per mode: memory (Slab delta and the gre_ka caches, per peer),
-CPU (system + irq + softirq of the whole VM, keepalive on minus off), the
+CPU (what keepalive takes from a busy loop per CPU, benchlib), the
 time a netlink dump of the hub takes (gk_nl.py; in p2p mode of its N
 tunnels), and a mass failure: every spoke lost at once (netem on the
 spokes' egress), the time until the module has marked every peer down,
@@ -35,25 +35,13 @@ import subprocess
 import sys
 import time
 
-from benchlib import logger, meminfo, sh, slab_caches
+from benchlib import busy_loops, cpu_taken, logger, meminfo, sh, slab_caches
 from latency import Tc, mono_ms
 
 HUB_UL, SPK_UL = '10.255.0.1', '10.255.0.2'
 RETRIES = 3
 
 log = logger('mgre')
-
-
-def cpu_cost(secs):
-	"""Kernel time per second (system + irq + softirq), fraction of a CPU."""
-	def k():
-		with open('/proc/stat') as f:
-			w = [int(x) for x in f.readline().split()[1:]]
-		return w[2] + w[5] + w[6]
-	hz = os.sysconf('SC_CLK_TCK')
-	k0, t0 = k(), time.monotonic()
-	time.sleep(secs)
-	return (k() - k0) / hz / (time.monotonic() - t0)
 
 
 def spoke(i):
@@ -210,7 +198,7 @@ def main():
 		log(f'netlink dump of the hub: {res["dump_s"]} s')
 
 		log('CPU, keepalive on')
-		res['cpu_on'] = cpu_cost(a.cpu_secs)
+		res['loops_on'] = round(busy_loops(a.cpu_secs))
 
 		# Every spoke lost at once: their answers dropped.
 		c_0, c_1 = tc.cut()
@@ -243,8 +231,8 @@ def main():
 			   'echo 0 >$d; done')
 		time.sleep(2)
 		log('CPU, keepalive off')
-		res['cpu_off'] = cpu_cost(a.cpu_secs)
-		res['cpu_keepalive'] = res['cpu_on'] - res['cpu_off']
+		res['loops_off'] = round(busy_loops(a.cpu_secs))
+		res['cpu_keepalive'] = round(cpu_taken(res['loops_off'], res['loops_on']), 4)
 		log(f'CPU of keepalive: {res["cpu_keepalive"]:.4f} of one CPU')
 	finally:
 		with open(a.out, 'w') as f:

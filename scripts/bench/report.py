@@ -197,6 +197,41 @@ def main():
 		    f'repair -> up: {up["tunnels_up"]}, {qs(up)} ms')
 		out('')
 
+	# --- multipoint: one mGRE device against point-to-point (mgre.py) ------
+	mg = sorted(glob.glob(f'{d}/mgre-*.json'))
+	if mg:
+		out('2d. multipoint hub: one mGRE device with N peers against N point-to-point tunnels')
+		res['mgre'] = []
+		for f in mg:
+			m = load(f)
+			res['mgre'].append(m)
+			out(f'   {m["mode"]:>4} {m["n"]:>6} at {m["period_ms"]} ms x {m["retries"]}: '
+			    f'{m.get("bytes_per_peer", "?")} B per peer; dump {m.get("dump_s", "?")} s; '
+			    f'CPU {m.get("cpu_keepalive", float("nan")):.3f} of a CPU; '
+			    f'all down {m.get("all_down_ms")} ms after the cut (window {m.get("window_ms")} ms)'
+			    + (f'; PROBLEMS {m["problems"]}' if m.get('problems') else ''))
+		out('')
+
+	# --- the cost of one keepalive (cost.py) -----------------------------
+	cf = sorted(glob.glob(f'{d}/cost-*.json'))
+	if cf:
+		out('2e. kernel CPU per keepalive (us of this VM, busy-loop method; whole path)')
+		res['cost'] = {}
+		for f in cf:
+			c = load(f)
+			name = os.path.basename(f)[5:-5]
+			res['cost'][name] = c
+			out(f'   {name:>8} ({c["kernel"]}, {c["n"]} tunnels at {c["period_ms"]} ms): '
+			    f'round trip {c.get("us_per_round_trip")}, refused by the far hook '
+			    f'{c.get("us_per_refused_keepalive")}, up to the qdisc '
+			    f'{c.get("us_per_keepalive_to_qdisc")}, reflection and reply '
+			    f'{c.get("us_per_reflection_and_reply")}; baseline spread '
+			    f'{c.get("baseline_spread")}')
+			pc = c.get('process_context_s', {})
+			out(f'   {"":>8} saturated ({c.get("cpu_saturated")} CPUs): '
+			    + ', '.join(f'{k} {v} s' for k, v in pc.items()))
+		out('')
+
 	frr_report.report(d, res, out)
 
 	with open(f'{d}/results.json', 'w') as f:

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 500
+# timeout: 900
 # kernels: debug (fault injection is built into the debug kernel only)
 # debug: kmemleak
 #
@@ -79,6 +79,9 @@ check "tunnel creation of each kind under fail-nth (sysfs=0)" "${F[@]}" systemat
 diag "$_gk_out"
 ns_delete far
 ns_delete h
+# The packet paths below read and write keepalive/: sysfs on again.
+check "module reloads with sysfs" unload_module
+check "(reloaded, sysfs=1)" load_module
 
 # --- Packet paths -----------------------------------------------------------------
 # a and b over a veth pair: point-to-point gre and ip6gre both ways at
