@@ -27,9 +27,13 @@
 #   one from an address that is no peer is refused and answered nowhere;
 # - passive: the hub sends nothing, learns its spokes from their
 #   keepalives and sees a dead one; passive off forgets them;
+# - the gre-ka command: peer add and del (exit codes), show's peer lines,
+#   --json's peers array (nbma, state, origin, rtt_avg_us, tx, rx), and
+#   monitor's per-peer transitions with the peer's address;
 # - unloading the module while a peer is down gives its entries back.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ka.sh"
+. "$(dirname "$0")/gk.sh"
 
 HERE=$(dirname "$0")
 NL=(/usr/bin/python3 "$HERE/gk_nl.py")
@@ -170,6 +174,48 @@ check ".15 gone, .11 still there (neigh)" peers_wait h 5 \
 	'"192.0.2.15" not in p and p["192.0.2.11"]["origins"] == ["neigh"]'
 out=$(ns_exec h "${NL[@]}" peer-del mgre1 192.0.2.15)
 check "peer del again: ENOENT" text_has "$out" '^errno 2: no such static peer$'
+
+# --- The gre-ka command ----------------------------------------------------
+# exit_is DESC CODE CMD...: CMD exits with CODE (gre-ka(8), EXIT STATUS).
+exit_is() {
+	local desc=$1 code=$2 rc
+	shift 2
+	"$@" >/dev/null 2>&1 </dev/null
+	rc=$?
+	check_eq "$desc: exit $code" "$code" "$rc"
+}
+check "gre-ka is built" gk_built
+MON=$GRE_KA_OUT/t-25-monitor.txt
+gk h monitor >"$MON" 2>&1 &
+bg_register $!
+gk h -j monitor >"$MON.json" 2>&1 &
+bg_register $!
+sleep 1	# the monitors' subscriptions (nothing to wait on from outside)
+check "gre-ka peer add mgre1 192.0.2.16" gk h peer add mgre1 192.0.2.16
+exit_is "again: the kernel refuses (3)" 3 gk h peer add mgre1 192.0.2.16
+exit_is "a bad address: usage (2)" 2 gk h peer add mgre1 192.0.2
+exit_is "no such device: not found (4)" 4 gk h peer add mgre9 192.0.2.16
+check "192.0.2.16 static, and down (nobody there)" peers_wait h 10 \
+	'p["192.0.2.16"]["state"] == "down"'
+out=$(gk h -j show mgre1)
+check "--json: a peers array, each with nbma, state, origin, rtt_avg_us, tx, rx" \
+	json_ok "$out" 'all(k in x for x in a[0]["peers"] for k in ("nbma", "state", "origin", "tx", "rx")) and all("rtt_avg_us" in x for x in a[0]["peers"] if x["state"] == "up")'
+check "--json: the spokes up (neigh), .16 down (static)" json_ok "$out" \
+	'{x["nbma"]: (x["state"], x["origin"]) for x in a[0]["peers"]} == {"192.0.2.11": ("up", "neigh"), "192.0.2.12": ("up", "neigh"), "192.0.2.13": ("up", "neigh"), "192.0.2.16": ("down", "static")}'
+check "--json: tx and rx per peer" json_ok "$out" \
+	'all(x["tx"] > 0 and (x["rx"] > 0) == (x["state"] == "up") for x in a[0]["peers"])'
+out=$(gk h show mgre1)
+diag "$out"
+check "show: the peers and how many are down" text_has "$out" '^  Peers 4, 1 down:$'
+check "show: a line per peer" text_has "$out" '^ +192\.0\.2\.16 down, static'
+check "show: an up peer with its RTT" text_has "$out" '^ +192\.0\.2\.11 up, neigh, RTT avg'
+check "monitor: .16's transition, with its address" wait_for 10 "monitor" \
+	grep -qE 'mgre1 peer 192\.0\.2\.16: line protocol down, cause' "$MON"
+check "monitor --json: the same, as a peer event" wait_for 10 "monitor --json" \
+	grep -qE '"event": "peer", "name": "mgre1".*"nbma": "192\.0\.2\.16"' "$MON.json"
+check "gre-ka peer del mgre1 192.0.2.16" gk h peer del mgre1 192.0.2.16
+exit_is "again: no such static peer (4)" 4 gk h peer del mgre1 192.0.2.16
+check ".16 gone" peers_wait h 5 '"192.0.2.16" not in p and len(p) == 3'
 
 # --- Requests: answered to the peer, or to nobody ------------------------
 # On the debug kernel this part, driven by scapy, is left out (python and

@@ -110,9 +110,12 @@ check "show: administratively down" text_has "$(gk r1 show gre9 </dev/null)" \
 	"^gre9 is administratively down, line protocol is down$"
 check "gre9 up again" ip -n r1 link set gre9 up
 
+# A point-to-point tunnel's refusals are the 20 it always had: the three
+# of multipoint peers (reply_not_peer, request_not_peer, request_peer_limit)
+# only in a multipoint tunnel's output, so this output stays as it was.
 json=$(gk r1 --json show </dev/null)
 check "--json: parses, fields and types" json_ok "$json" \
-	'len(a) == 2 and [t for t in a if t["name"] == "gre1" and t["period_ms"] == 500 and t["retries"] == 2 and t["enabled"] is True and t["state"] == "up" and t["line_protocol"] == "up" and t["admin_up"] is True and t["carrier"] is True and isinstance(t["statistics"]["tx"], int) and t["statistics"]["rx"] >= 3 and t["statistics"]["rtt_max_us"] > 0 and isinstance(t["last_change_ms"], int) and t["up_needed"] == 1 and t["reflect"] is True and t["auth"] is True and t["passive"] is False and t["cause"] == "start" and t["kind"] == "gre" and t["unsupported"] is None and t["statistics"]["rx_requests"] > 0 and len(t["refused"]) == 23 and set(t["refused"].values()) == {0}]'
+	'len(a) == 2 and [t for t in a if t["name"] == "gre1" and t["period_ms"] == 500 and t["retries"] == 2 and t["enabled"] is True and t["state"] == "up" and t["line_protocol"] == "up" and t["admin_up"] is True and t["carrier"] is True and isinstance(t["statistics"]["tx"], int) and t["statistics"]["rx"] >= 3 and t["statistics"]["rtt_max_us"] > 0 and isinstance(t["last_change_ms"], int) and t["up_needed"] == 1 and t["reflect"] is True and t["auth"] is True and t["passive"] is False and t["cause"] == "start" and t["kind"] == "gre" and t["unsupported"] is None and t["statistics"]["rx_requests"] > 0 and len(t["refused"]) == 20 and set(t["refused"].values()) == {0}]'
 check "show --json gre9 (option after the command)" json_ok "$(gk r1 show --json gre9 </dev/null)" \
 	'len(a) == 1 and a[0]["name"] == "gre9" and a[0]["enabled"] is False and a[0]["state"] == "disabled" and a[0]["unsupported"] == "input sequencing (iseq) would drop the replies"'
 check "--json gre1 gre9: in the order asked" json_ok "$(gk r1 -j show gre9 gre1 </dev/null)" \

@@ -54,7 +54,8 @@ complete_words() {
 
 check "the gre-ka command is built" gk_built
 TOPO_STOCK_REFLECTOR=0 check "two routers with a GRE tunnel" topo_two_routers
-check "tunnel without a remote (unsupported)" ip -n r1 link add gre9 type gre local "$R1_UL"
+check "tunnel with input sequencing (unsupported)" ip -n r1 link add gre9 type gre \
+	local "$R1_UL" remote 198.51.100.9 iseq
 check "module loads" load_module
 check "per-netns sysfs r1" ka_sys r1
 check "per-netns sysfs r2" ka_sys r2
@@ -99,8 +100,8 @@ setconf_fails "refused by the kernel, at line 3" 3 \
 before=$(ka_conf r1 gre9)
 printf 'keepalive 1 3\n' >"$F/gre9.conf"
 err=$(gk r1 setconf gre9 "$F/gre9.conf" 2>&1 </dev/null)
-check_eq "setconf on a tunnel without a remote: exit 3" 3 "$?"
-check "... says why" text_has "$err" "gre9: keepalive is not supported on this tunnel: the tunnel has no remote address"
+check_eq "setconf on an unsupported tunnel: exit 3" 3 "$?"
+check "... says why" text_has "$err" "gre9: keepalive is not supported on this tunnel: input sequencing \\(iseq\\) would drop the replies"
 check_eq "... nothing changed" "$before" "$(ka_conf r1 gre9)"
 err=$(gk r1 setconf gre1 "$F/none.conf" 2>&1 </dev/null)
 check_eq "a missing file: exit 4" 4 "$?"
@@ -113,7 +114,7 @@ exit_is "set without a value" 2 gk r1 set gre1 retries
 exit_is "a bad period" 2 gk r1 keepalive gre1 abc
 exit_is "peer add of a bad address" 2 gk r1 peer add gre1 192.0.2
 exit_is "the kernel refuses retries 0" 3 gk r1 set gre1 retries 0
-exit_is "keepalive on a tunnel without a remote" 3 gk r1 keepalive gre9
+exit_is "keepalive on an unsupported tunnel" 3 gk r1 keepalive gre9
 exit_is "show of no such device" 4 gk r1 show nodev
 exit_is "set of a device that is no tunnel" 4 gk r1 set eth0 retries 2
 exit_is "setconf of no such device" 4 gk r1 setconf nodev "$F/gre1.conf"
