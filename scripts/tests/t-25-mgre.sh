@@ -2,7 +2,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 400
 # core: yes
-# debug: kmemleak
 #
 # Multipoint GRE: per-peer keepalives on a hub's mGRE device.
 #
