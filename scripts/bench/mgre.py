@@ -165,10 +165,10 @@ def main():
 		mi1 = meminfo()
 		t0 = time.monotonic()
 		if mode == 'mgre':
-			sh('nsenter', '--net=/run/netns/h', 'sh', '-c',
+			sh('ip', 'netns', 'exec', 'h', 'sh', '-c',
 			   'echo 1 >/sys/class/net/mgre1/keepalive/enabled')
 		else:
-			sh('nsenter', '--net=/run/netns/h', 'sh', '-c',
+			sh('ip', 'netns', 'exec', 'h', 'sh', '-c',
 			   'for d in /sys/class/net/gk*/keepalive/enabled; do '
 			   'echo 1 >$d; done')
 		res['enable_s'] = round(time.monotonic() - t0, 2)
@@ -223,10 +223,10 @@ def main():
 			time.sleep(1)
 
 		if mode == 'mgre':
-			sh('nsenter', '--net=/run/netns/h', 'sh', '-c',
+			sh('ip', 'netns', 'exec', 'h', 'sh', '-c',
 			   'echo 0 >/sys/class/net/mgre1/keepalive/enabled')
 		else:
-			sh('nsenter', '--net=/run/netns/h', 'sh', '-c',
+			sh('ip', 'netns', 'exec', 'h', 'sh', '-c',
 			   'for d in /sys/class/net/gk*/keepalive/enabled; do '
 			   'echo 0 >$d; done')
 		time.sleep(2)
