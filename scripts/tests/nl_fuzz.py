@@ -1590,8 +1590,10 @@ class fuzz:
                     ix = {v: i for i, v in links(ctx.rt).items()}.get(victim)
                     if ix:
                         link_del(ctx.rt, ix)
-                    link_add_gre(ctx.rt, victim, "gre", "192.0.2.200",
-                                 f"203.0.113.{self.rng.randint(1, 250)}")
+                    # a remote no other tunnel has (same local and remote: EEXIST)
+                    self.readded = getattr(self, "readded", 0) + 1
+                    link_add_gre(ctx.rt, victim, "gre", "192.0.2.201",
+                                 f"203.0.{self.readded // 250}.{self.readded % 250 + 1}")
                     first = False
                 done = [m for m in ms if m.type == NLMSG_DONE]
                 msgs += [m for m in ms if m.type != NLMSG_DONE]
