@@ -75,8 +75,15 @@ ip link add u-mg1 type gre local 192.0.2.6 key 1
 ip link add u-g6 type ip6gre local 2001:db8::5 remote 2001:db8::6
 SH
 chmod 755 "$TMPD" "$TMPD/nlfuzz-setup.sh"
+# The other user runs a world-readable copy of the fuzzer and of what it
+# reads (the checkout may sit in a mode-0700 directory): next to it,
+# nl_fuzz.py finds the header and the spec by their names.
+WORLD=$(world_copy "$FUZZ" "$GRE_KA_REPO/scripts/tests/gk_nl.py" \
+	"$GRE_KA_REPO/include/uapi/gre_ka.h" \
+	"$GRE_KA_REPO/Documentation/netlink/specs/gre_ka.yaml")
+check "a copy of the fuzzer other users can read" test -r "$WORLD/nl_fuzz.py"
 start=$SECONDS
-out=$("${NOBODY[@]}" unshare --user --map-root-user python3 "$FUZZ" run --seed "$SEED" \
+out=$("${NOBODY[@]}" unshare --user --map-root-user /usr/bin/python3 "$WORLD/nl_fuzz.py" run --seed "$SEED" \
 	--count "$COUNT" --scale "$SCALE" --userns "$TMPD/nlfuzz-setup.sh" \
 	2>"$TMPD/nlfuzz-u.err")
 rc=$?
