@@ -236,6 +236,13 @@ const char *peer_line_protocol(const struct peer *p)
 	       "up" : "down";
 }
 
+/* A peer's origin bits and their names, in the order output lists them. */
+const struct peer_origin_name peer_origins[PEER_ORIGINS] = {
+	{ "static",	GRE_KA_PEER_ORIGIN_STATIC },
+	{ "neigh",	GRE_KA_PEER_ORIGIN_NEIGH },
+	{ "passive",	GRE_KA_PEER_ORIGIN_PASSIVE },
+};
+
 /* The origin that keeps the peer longest: static, else neigh, else passive. */
 const char *peer_origin(const struct peer *p)
 {
@@ -363,14 +370,6 @@ static void json_refused(struct out *f, const struct tunnel *t,
 void json_peer_fields(struct out *f, const struct tunnel *t,
 		      const struct peer *p)
 {
-	static const struct {
-		const char *name;
-		unsigned int bit;
-	} origins[] = {
-		{ "static",	GRE_KA_PEER_ORIGIN_STATIC },
-		{ "neigh",	GRE_KA_PEER_ORIGIN_NEIGH },
-		{ "passive",	GRE_KA_PEER_ORIGIN_PASSIVE },
-	};
 	const char *sep = "";
 	unsigned int i;
 
@@ -378,11 +377,11 @@ void json_peer_fields(struct out *f, const struct tunnel *t,
 	json_s(f, "line_protocol", peer_line_protocol(p));
 	json_s(f, "origin", peer_origin(p));
 	out_s(f, ", \"origins\": [");
-	for (i = 0; i < ARRAY_SIZE(origins); i++) {
-		if (!(p->origin & origins[i].bit))
+	for (i = 0; i < PEER_ORIGINS; i++) {
+		if (!(p->origin & peer_origins[i].bit))
 			continue;
 		out_s(f, sep);
-		json_str(f, origins[i].name);
+		json_str(f, peer_origins[i].name);
 		sep = ", ";
 	}
 	out_c(f, ']');

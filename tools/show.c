@@ -65,22 +65,14 @@ static void show_keepalive(struct out *f, const struct tunnel *t)
 
 static void show_origins(struct out *f, const struct peer *p)
 {
-	static const struct {
-		const char *name;
-		unsigned int bit;
-	} origins[] = {
-		{ "static",	GRE_KA_PEER_ORIGIN_STATIC },
-		{ "neigh",	GRE_KA_PEER_ORIGIN_NEIGH },
-		{ "passive",	GRE_KA_PEER_ORIGIN_PASSIVE },
-	};
 	const char *sep = "";
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(origins); i++) {
-		if (!(p->origin & origins[i].bit))
+	for (i = 0; i < PEER_ORIGINS; i++) {
+		if (!(p->origin & peer_origins[i].bit))
 			continue;
 		out_s(f, sep);
-		out_s(f, origins[i].name);
+		out_s(f, peer_origins[i].name);
 		sep = "+";
 	}
 	if (!*sep)
