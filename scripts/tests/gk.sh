@@ -30,6 +30,15 @@ gk() {
 	"$GK" -n "$ns" "$@"
 }
 
+# exit_is DESC CODE CMD...: CMD exits with CODE (gre-ka(8), EXIT STATUS).
+exit_is() {
+	local desc=$1 code=$2 rc
+	shift 2
+	"$@" >/dev/null 2>&1 </dev/null
+	rc=$?
+	check_eq "$desc: exit $code" "$code" "$rc"
+}
+
 # _json_eval -s JSON EXPR | -f FILE EXPR: the JSON (text, or in FILE)
 # parses and the Python expression EXPR is true of it, as `a`. Says why not.
 _json_eval() {

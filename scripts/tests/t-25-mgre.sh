@@ -175,14 +175,6 @@ out=$(ns_exec h "${NL[@]}" peer-del mgre1 192.0.2.15)
 check "peer del again: ENOENT" text_has "$out" '^errno 2: no such static peer$'
 
 # --- The gre-ka command ----------------------------------------------------
-# exit_is DESC CODE CMD...: CMD exits with CODE (gre-ka(8), EXIT STATUS).
-exit_is() {
-	local desc=$1 code=$2 rc
-	shift 2
-	"$@" >/dev/null 2>&1 </dev/null
-	rc=$?
-	check_eq "$desc: exit $code" "$code" "$rc"
-}
 check "gre-ka is built" gk_built
 MON=$GRE_KA_OUT/t-25-monitor.txt
 gk h monitor >"$MON" 2>&1 &

@@ -32,15 +32,6 @@ setconf_fails() {
 	diag "$err"
 }
 
-# exit_is DESC CODE CMD...: CMD exits with CODE.
-exit_is() {
-	local desc=$1 code=$2 rc
-	shift 2
-	"$@" >/dev/null 2>&1 </dev/null
-	rc=$?
-	check_eq "$desc: exit $code" "$code" "$rc"
-}
-
 # complete_words WORDS...: what the completion offers for the last word.
 complete_words() {
 	# shellcheck source=tools/completion/gre-ka.bash
