@@ -80,11 +80,13 @@ const char *peer_state_name(const struct peer *p);
 const char *peer_cause_name(const struct peer *p);
 const char *line_protocol(const struct tunnel *t);
 const char *peer_line_protocol(const struct peer *p);
+
 #define PEER_ORIGINS	3
 struct peer_origin_name {
 	const char *name;
 	unsigned int bit;
 };
+
 extern const struct peer_origin_name peer_origins[PEER_ORIGINS];
 
 const char *peer_origin(const struct peer *p);
