@@ -3,7 +3,7 @@
 # kernels: 6.1 6.12 (the debug kernel runs a subset: README, "Tests on the debug kernel")
 # timeout: 120
 #
-# examples/udev/90-gre-ka.rules, run by a real systemd-udevd in the guest
+# examples/udev/80-gre-ka-sysfs.rules, run by a real systemd-udevd in the guest
 # (the host's, with the host's rules; ours goes to /run/udev/rules.d, /run
 # being a tmpfs in the guest). Tunnels are created in the initial netns,
 # whose uevents udevd sees: gre1 gets its own settings, a batch of tunnels
@@ -15,7 +15,7 @@
 # another netns is, as documented, not seen.
 . "$(dirname "$0")/lib.sh"
 
-RULES=$GRE_KA_REPO/examples/udev/90-gre-ka.rules
+RULES=$GRE_KA_REPO/examples/udev/80-gre-ka-sysfs.rules
 UDEVD=/lib/systemd/systemd-udevd
 UL=ka-ul0
 BATCH="gre2 gre3 gre4 gre5 gre6 gre7 gre8 gre9"
@@ -74,7 +74,7 @@ udev_cleanup() {
 	if [ -n "$udevd_pid" ] && kill -0 "$udevd_pid" 2>/dev/null; then
 		udevadm control --exit 2>/dev/null
 	fi
-	rm -f /run/udev/rules.d/90-gre-ka.rules
+	rm -f /run/udev/rules.d/80-gre-ka-sysfs.rules
 	cleanup
 }
 trap udev_cleanup EXIT
