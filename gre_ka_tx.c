@@ -17,6 +17,14 @@
  * costs no hrtimer (64 bytes) and no expiry of its own; make bench
  * compares the two (10,000 point-to-point tunnels are 10,000 timers).
  *
+ * Each expiry is given slack (a sixteenth of its interval, at most
+ * GRE_KA_SLACK_MAX_MS), as the kernel's timer wheel gives its own timers
+ * granularity: a router's tunnels then share timer interrupts instead of
+ * taking one each (100 tunnels at 10 ms were 10,000 interrupts a second),
+ * and a keepalive leaves at most 6 % of its period late, never early.
+ * The next expiry is counted from when this one was due, not from when
+ * it ran, so that the lateness does not add up period after period.
+ *
  * Sending goes through the family's xmit (ip_gre's own ndo_start_xmit;
  * ip6gre: our own encapsulation, see gre_ka_ip6.c), not dev_queue_xmit():
  * with the carrier off the device queue is deactivated and would drop it,
@@ -39,6 +47,9 @@
 #define GRE_KA_TICK_MIN_MS	8
 /* Passive only, a multipoint tunnel looks at each peer this often. */
 #define GRE_KA_PASSIVE_CYCLE_MS	1000
+/* An expiry's slack: interval >> this, at most GRE_KA_SLACK_MAX_MS. */
+#define GRE_KA_SLACK_SHIFT	4
+#define GRE_KA_SLACK_MAX_MS	100
 
 /*
  * Send an inner packet through the tunnel to peer, seen by packet taps.
@@ -116,13 +127,29 @@ static void gre_ka_tick(struct gre_ka_tunnel *ka, struct gre_ka_peer *p,
 		gre_ka_line_unsent(ka, p);
 }
 
+static u64 gre_ka_slack_ns(u64 interval)
+{
+	return min_t(u64, interval >> GRE_KA_SLACK_SHIFT,
+		     GRE_KA_SLACK_MAX_MS * NSEC_PER_MSEC);
+}
+
+/*
+ * interval after the expiry that was due at due; from now if that has
+ * passed too (the timer ran a whole interval late: no catching up).
+ */
+static u64 gre_ka_after(u64 due, u64 now, u64 interval)
+{
+	return due + interval > now ? due + interval : now + interval;
+}
+
 /* A point-to-point tunnel: its one peer. Returns when next, 0 for never. */
 static u64 gre_ka_timer_one(struct gre_ka_tunnel *ka, struct gre_ka_peer *p,
-			    const struct gre_ka_params *prm, u64 now)
+			    const struct gre_ka_params *prm, u64 due, u64 now)
 {
 	if (READ_ONCE(ka->conf.enabled)) {
 		gre_ka_tick(ka, p, prm, now);
-		return now + (u64)READ_ONCE(ka->conf.period_ms) * NSEC_PER_MSEC;
+		return gre_ka_after(due, now, (u64)READ_ONCE(ka->conf.period_ms) *
+				    NSEC_PER_MSEC);
 	}
 	return gre_ka_line_expire(ka, p, now);
 }
@@ -139,7 +166,7 @@ static u32 gre_ka_ticks(u32 period_ms)
  */
 static u64 gre_ka_timer_walk(struct gre_ka_tunnel *ka,
 			     const struct gre_ka_peers *ps,
-			     const struct gre_ka_params *prm, u64 now)
+			     const struct gre_ka_params *prm, u64 due, u64 now)
 {
 	bool enabled = READ_ONCE(ka->conf.enabled);
 	u32 cycle = READ_ONCE(ka->conf.period_ms);
@@ -172,13 +199,15 @@ static u64 gre_ka_timer_walk(struct gre_ka_tunnel *ka,
 				gre_ka_line_expire(ka, p, now);
 		}
 	}
-	return now + div_u64((u64)cycle * NSEC_PER_MSEC, ticks);
+	return gre_ka_after(due, now, div_u64((u64)cycle * NSEC_PER_MSEC,
+					      ticks));
 }
 
 static enum hrtimer_restart gre_ka_timer_fn(struct hrtimer *timer)
 {
 	struct gre_ka_tunnel *ka = container_of(timer, struct gre_ka_tunnel,
 						timer);
+	u64 due = ktime_to_ns(hrtimer_get_softexpires(timer));
 	const struct gre_ka_params *prm;
 	const struct gre_ka_peers *ps;
 	struct gre_ka_peer *p;
@@ -191,16 +220,23 @@ static enum hrtimer_restart gre_ka_timer_fn(struct hrtimer *timer)
 	if (!netif_running(ka->dev) || !ps) {
 		next = now + (u64)READ_ONCE(ka->conf.period_ms) * NSEC_PER_MSEC;
 	} else if (ps->multipoint) {
-		next = gre_ka_timer_walk(ka, ps, prm, now);
+		next = gre_ka_timer_walk(ka, ps, prm, due, now);
 	} else {
 		p = rcu_dereference(ps->one);
 		if (p)
-			next = gre_ka_timer_one(ka, p, prm, now);
+			next = gre_ka_timer_one(ka, p, prm, due, now);
 	}
 	rcu_read_unlock();
 	if (!next)
 		return HRTIMER_NORESTART;
-	hrtimer_forward_now(timer, ns_to_ktime(max(next - now, NSEC_PER_MSEC)));
+	/*
+	 * Not hrtimer_forward_now(): it counts from the hard expiry, which
+	 * slack puts after now when the timer ran early in its range. The
+	 * slack is the interval's from when this expiry was due (due <= now).
+	 */
+	next = max(next, now + NSEC_PER_MSEC);
+	hrtimer_set_expires_range_ns(timer, ns_to_ktime(next),
+				     gre_ka_slack_ns(next - due));
 	return HRTIMER_RESTART;
 }
 
@@ -244,7 +280,9 @@ void gre_ka_timer_start(struct gre_ka_tunnel *ka)
 		first = min(gre_ka_window_ns(&ka->conf,
 					     (u64)period * NSEC_PER_MSEC),
 			    (u64)NSEC_PER_SEC);
-	hrtimer_start(&ka->timer, ns_to_ktime(first), HRTIMER_MODE_REL_SOFT);
+	hrtimer_start_range_ns(&ka->timer, ns_to_ktime(first),
+			       gre_ka_slack_ns((u64)period * NSEC_PER_MSEC),
+			       HRTIMER_MODE_REL_SOFT);
 }
 
 void gre_ka_timer_stop(struct gre_ka_tunnel *ka)

@@ -14,6 +14,20 @@
 PERIOD=200
 RETRIES=3
 
+# Every queued keepalive timer has the slack gre_ka_tx.c gives it, a
+# sixteenth of its interval (the period here): "expires at SOFT-HARD" in
+# /proc/timer_list. Fails if none is queued (it may be running: retried).
+timer_slack_is() {
+	awk -v want="$1" '
+		/gre_ka_timer_fn/ { ours = 1; next }
+		ours && /expires at/ {
+			split($4, e, "-"); n++
+			if (e[2] - e[1] != want) { print "slack " e[2] - e[1]; bad = 1 }
+		}
+		{ ours = 0 }
+		END { exit !(n && !bad) }' /proc/timer_list
+}
+
 check "two routers with a GRE tunnel" topo_two_routers
 check "static neighbours" static_neigh
 check "module loads" load_module
@@ -24,6 +38,9 @@ check_eq "default retries is 3" 3 "$(ka_get r1 gre1 retries)"
 check "peer does not reflect with the module" ka_set r2 gre1 reflect 0
 check "enable keepalive" ka_enable r1 gre1 $PERIOD $RETRIES
 check_eq "state up after enable" up "$(ka_get r1 gre1 state)"
+check "the keepalive timer has a sixteenth of the period as slack" \
+	wait_for 5 "gre_ka_timer_fn with slack $((PERIOD * 1000000 / 16)) ns" \
+	timer_slack_is $((PERIOD * 1000000 / 16))
 
 check "replies arrive from the stock peer" \
 	wait_for 10 "statistics/rx >= 3" ka_stat_ge r1 gre1 rx 3
