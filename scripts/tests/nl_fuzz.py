@@ -42,8 +42,9 @@ is announced once on the events group (conf-ntf), a refused request never.
       interrupted (tunnels and peers added and removed between two reads:
       NLM_F_DUMP_INTR where the dump changed, and nowhere before), read
       partly and abandoned, a second dump on a busy socket (EBUSY), and
-      for --churn-secs a second process adding and removing tunnels and
-      peers while dumps run. Prints one JSON object (counts per outcome);
+      for --churn-secs a second process adding and deleting tunnels while
+      dumps run one after another (each parses, no tunnel twice unless
+      flagged, nothing left behind). Prints one JSON object (counts per outcome);
       on an unexpected outcome it prints the seed, the datagram in hex,
       what was expected and what came, and exits 1.
   nl_fuzz.py send [--netns NAME] HEX...
@@ -1563,6 +1564,60 @@ class fuzz:
         return dg
 
     # --- dumps
+    def churn_phase(self, ctx, secs):
+        """For secs, a second process adds and deletes tunnels in the
+        namespace while this one dumps it, over and over: every dump
+        parses, an uninterrupted one has no tunnel twice, and afterwards
+        (the churned tunnels gone) the namespace is what the model has."""
+        if not ctx.priv or secs <= 0:
+            return
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                here = os.stat("/proc/self/ns/net").st_ino
+                if os.fstat(ctx.nsfd).st_ino != here:
+                    setns(ctx.nsfd)
+                rt = Sock(NETLINK_ROUTE)
+                end, i = time.monotonic() + secs, 0
+                while time.monotonic() < end:
+                    name = f"nlc{i % 8}"
+                    have = {n: x for x, n in links(rt).items()}
+                    if name in have:
+                        link_del(rt, have[name])
+                    else:
+                        link_add_gre(rt, name, "gre", "192.0.2.202", f"203.0.113.{i % 8 + 1}")
+                    i += 1
+                for n, x in links(rt).items():
+                    if x.startswith("nlc"):
+                        link_del(rt, n)
+                print(f"nl_fuzz: churn: {i} tunnels added or deleted", file=sys.stderr, flush=True)
+            except BaseException as e:  # the child must never return
+                print(f"nl_fuzz: churn: {e!r}", file=sys.stderr, flush=True)
+                code = 1
+            os._exit(code)
+        status = None
+        while status is None:
+            done, st = os.waitpid(pid, os.WNOHANG)
+            if done:
+                status = st
+            entries, intr, problems = ctx.dump()
+            if problems:
+                raise Unexpected(f"{ctx.name}: a dump under churn: {problems}")
+            self.count("dumps under churn")
+            if any(intr):
+                self.count("dumps under churn interrupted (NLM_F_DUMP_INTR)")
+            else:
+                idx = [e.ifindex for e in entries]
+                must(len(idx) == len(set(idx)),
+                     f"{ctx.name}: a tunnel twice in an uninterrupted dump under churn")
+        must(os.waitstatus_to_exitcode(status) == 0, f"{ctx.name}: the churning process failed")
+        if ctx.ev:
+            ctx.ev.drain()
+        problems = ctx.state_diff()
+        if problems:
+            raise Unexpected(f"{ctx.name}: after the churn: {problems}")
+
     def dump_phase(self, ctx, trials):
         """Dumps read in pieces with tunnels added and removed between two
         reads: every piece parses, no tunnel twice, and afterwards the
@@ -1577,14 +1632,22 @@ class fuzz:
             self.extra.append(name)
         ctx.load()
         for k in range(trials):
-            s = Sock(rcvbuf=4096)
+            # In the namespace churned below: a dump of another one would
+            # never see the change.
+            s = ctx.new_sock()
+            s.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
             seq = s.next_seq()
             s.send(nlmsg(self.fid, NLM_F_REQUEST | NLM_F_DUMP, seq,
                          GENLHDR.pack(self.fam.cmd["get"], self.fam.version, 0)))
-            msgs, first = [], True
+            # Which read each message came in. The kernel fills the next
+            # piece inside the read that takes the previous one
+            # (netlink_recvmsg), so the pieces of reads 1 and 2 were made
+            # before the change and those of read 3 on after it.
+            msgs, first, reads, read_of = [], True, 0, []
             while True:
                 ms = s.recv(10 * self.scale)
                 must(ms is not None, f"{ctx.name}: an interrupted dump stopped")
+                reads += 1
                 if first and k % 4 == 3:
                     self.count("dumps abandoned")
                     break
@@ -1600,7 +1663,9 @@ class fuzz:
                                  f"203.0.{self.readded // 250}.{self.readded % 250 + 1}")
                     first = False
                 done = [m for m in ms if m.type == NLMSG_DONE]
-                msgs += [m for m in ms if m.type != NLMSG_DONE]
+                body = [m for m in ms if m.type != NLMSG_DONE]
+                msgs += body
+                read_of += [reads] * len(body)
                 if done:
                     must(not err_of(done[0])[0], f"{ctx.name}: a dump ended in error")
                     break
@@ -1612,8 +1677,17 @@ class fuzz:
             if problems:
                 raise Unexpected(f"{ctx.name}: interrupted dump: {problems}")
             self.count("dumps in pieces")
-            if any(intr):
+            before = [f for f, r in zip(intr, read_of) if r <= 2]
+            after = [f for f, r in zip(intr, read_of) if r > 2]
+            if any(before):
+                raise Unexpected(f"{ctx.name}: NLM_F_DUMP_INTR on a piece made before the change")
+            if after and not any(after):
+                raise Unexpected(f"{ctx.name}: {len(after)} messages made after a tunnel was "
+                                 "deleted and re-added, none flagged NLM_F_DUMP_INTR")
+            if after:
                 self.count("dumps interrupted (NLM_F_DUMP_INTR)")
+            else:
+                self.count("dumps ended before the change showed")
             if not any(intr):
                 idx = [e.ifindex for e in entries]
                 must(len(idx) == len(set(idx)), f"{ctx.name}: a tunnel twice in an uninterrupted dump")
@@ -1668,6 +1742,8 @@ class fuzz:
                 self.one(c, self.random_dg(c))
             for c in self.ctxs:
                 self.dump_phase(c, a.dump_trials)
+            for c in self.ctxs:
+                self.churn_phase(c, a.churn_secs)
         finally:
             if self.ctxs:
                 self.cleanup()

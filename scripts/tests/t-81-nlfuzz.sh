@@ -8,7 +8,10 @@
 # every wrong length, type flag, out-of-range value and duplicate, unknown
 # attributes, missing required ones, nested garbage, every header flag;
 # then random datagrams; then dumps read in pieces while tunnels are
-# removed and added, abandoned dumps, a second dump on a busy socket.
+# removed and added (the pieces made after the change must carry
+# NLM_F_DUMP_INTR, those before must not), abandoned dumps, a second dump
+# on a busy socket, and dumps for 5 s (60 s in make soak) while a second
+# process adds and deletes tunnels.
 # Every answer (errno, extack message and offset, reported policy, GET
 # replies, dumps) is checked against the fuzzer's model, and after every
 # datagram the state read back must equal the model (nothing changes on
@@ -26,9 +29,10 @@ FUZZ=$GRE_KA_REPO/scripts/tests/nl_fuzz.py
 SEED=${GRE_KA_NLFUZZ_SEED:-8101}
 COUNT=2000
 SCALE=1
+CHURN=5
 [ "$GRE_KA_KERNEL" = debug ] && COUNT=500 SCALE=3
 if [ "${GRE_KA_SOAK:-0}" = 1 ]; then
-	COUNT=50000
+	COUNT=50000 CHURN=60
 	[ "$GRE_KA_KERNEL" = debug ] && COUNT=10000
 fi
 COUNT=${GRE_KA_NLFUZZ_COUNT:-$COUNT}
@@ -57,12 +61,13 @@ nonzero() {
 TMPD=$(mktemp -d /tmp/gre_ka-nlfuzz.XXXXXX)
 start=$SECONDS
 out=$(python3 "$FUZZ" run --seed "$SEED" --count "$COUNT" --scale "$SCALE" \
-	--netns nf-a 2>"$TMPD/nlfuzz.err")
+	--churn-secs "$CHURN" --netns nf-a 2>"$TMPD/nlfuzz.err")
 rc=$?
 diag "$(cat "$TMPD/nlfuzz.err")"
 diag "root (netns nf-a): $out ($((SECONDS - start)) s)"
 check_eq "the fuzzer as root passes" 0 "$rc"
-for k in datagrams ok "EINVAL" "ERANGE" "ENOTSUP" "ENODEV" "dumps in pieces"; do
+for k in datagrams ok "EINVAL" "ERANGE" "ENOTSUP" "ENODEV" "dumps in pieces" \
+	"dumps interrupted (NLM_F_DUMP_INTR)" "dumps under churn"; do
 	check "root run: some '$k'" nonzero "$out" "$k"
 done
 check "root run: unknown attributes rejected" \
@@ -84,13 +89,13 @@ WORLD=$(world_copy "$FUZZ" "$GRE_KA_REPO/scripts/tests/gk_nl.py" \
 check "a copy of the fuzzer other users can read" test -r "$WORLD/nl_fuzz.py"
 start=$SECONDS
 out=$("${NOBODY[@]}" unshare --user --map-root-user /usr/bin/python3 "$WORLD/nl_fuzz.py" run --seed "$SEED" \
-	--count "$COUNT" --scale "$SCALE" --userns "$TMPD/nlfuzz-setup.sh" \
+	--count "$COUNT" --scale "$SCALE" --churn-secs "$CHURN" --userns "$TMPD/nlfuzz-setup.sh" \
 	2>"$TMPD/nlfuzz-u.err")
 rc=$?
 diag "$(cat "$TMPD/nlfuzz-u.err")"
 diag "user namespace: $out ($((SECONDS - start)) s)"
 check_eq "the fuzzer from a user namespace passes" 0 "$rc"
-for k in datagrams EPERM EINVAL ok; do
+for k in datagrams EPERM EINVAL ok "dumps interrupted (NLM_F_DUMP_INTR)" "dumps under churn"; do
 	check "userns run: some '$k'" nonzero "$out" "$k"
 done
 
