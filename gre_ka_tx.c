@@ -20,8 +20,9 @@
  * Each expiry is given slack (a sixteenth of its interval, at most
  * GRE_KA_SLACK_MAX_MS), as the kernel's timer wheel gives its own timers
  * granularity: a router's tunnels then share timer interrupts instead of
- * taking one each (100 tunnels at 10 ms were 10,000 interrupts a second),
- * and a keepalive leaves at most 6 % of its period late, never early.
+ * taking one each (make bench, 200 tunnels at 10 ms: 409-524 local timer
+ * interrupts a second, 2,082-3,220 without slack), and a keepalive
+ * leaves at most 6 % of its period late, never early.
  * The next expiry is counted from when this one was due, not from when
  * it ran, so that the lateness does not add up period after period.
  *
