@@ -11,6 +11,9 @@
 #   BENCH_MGRE       mgre: peers of the hub, each in both modes [1000 10000]
 #   BENCH_MGRE_PERIOD  mgre: the period, ms [1000]
 #   BENCH_COST_OLD_KO  cost: an older gre_ka.ko to measure beside this one
+#   BENCH_COST_OTHER   cost: more modules to measure, LABEL=PATH ...
+#   BENCH_MGRE_MODES   mgre: the hub's forms to measure [mgre p2p]
+#   BENCH_COST_ROUNDS  cost: rounds, each module measured in turn [1]
 #                    (frr_scale: only the frr section's sessions part)
 #   BENCH_PASSIVE    passive: "N@PERIOD_MS" hub tunnels, spokes' period [1000@1000]
 #   BENCH_TRIALS     cut/repair trials per period [30]
@@ -253,7 +256,7 @@ fi
 # failure against the window, in each mode.
 if section mgre; then
 	for n in $MGRE; do
-		for mode in mgre p2p; do
+		for mode in ${BENCH_MGRE_MODES:-mgre p2p}; do
 			say "mgre: $mode, $n peers at $MGRE_PERIOD ms"
 			python3 "$BENCH/mgre.py" --mode "$mode" --n "$n" --period-ms "$MGRE_PERIOD" \
 				--cpu-secs "$CPU_SECS" --ko "$GRE_KA_KO" \
@@ -264,15 +267,24 @@ if section mgre; then
 fi
 
 # --- 2e. The kernel CPU of one keepalive ------------------------------------------
-# scripts/bench/cost.py, with this module and, if BENCH_COST_OLD_KO names
-# one, an older build in the same VM (before and after a change).
+# scripts/bench/cost.py, with this module and the modules BENCH_COST_OTHER
+# names (LABEL=PATH ...; BENCH_COST_OLD_KO is old=PATH), in the same VM
+# (before and after a change). BENCH_COST_ROUNDS rounds, each measuring
+# every module in turn: runs of one module in different VMs on a busy host
+# spread by up to 5x, in one VM by a few per cent, so only modules
+# measured alternately in one VM are compared. The saturated phase (the
+# progress of process context) runs in the first round only.
 if section cost; then
 	say "cost: the CPU of one keepalive, reflection and refusal"
-	python3 "$BENCH/cost.py" --ko "$GRE_KA_KO" --out "$RES/cost-new.json" || fail "cost"
-	if [ -n "${BENCH_COST_OLD_KO:-}" ]; then
-		python3 "$BENCH/cost.py" --ko "$BENCH_COST_OLD_KO" --out "$RES/cost-old.json" ||
-			fail "cost (old module)"
-	fi
+	cost_kos="new=$GRE_KA_KO${BENCH_COST_OLD_KO:+ old=$BENCH_COST_OLD_KO} ${BENCH_COST_OTHER:-}"
+	for round in $(seq 1 "${BENCH_COST_ROUNDS:-1}"); do
+		for lk in $cost_kos; do
+			python3 "$BENCH/cost.py" --ko "${lk#*=}" \
+				--out "$RES/cost-${lk%%=*}-$round.json" \
+				$([ "$round" = 1 ] || echo --no-saturate) ||
+				fail "cost ${lk%%=*} round $round"
+		done
+	done
 fi
 
 # --- 4. Routing daemons: gre_ka vs FRR's bfdd vs OSPF alone ----------------------

@@ -118,6 +118,22 @@ def p2p_states(n):
 	return down, rx
 
 
+def mgre_down():
+	"""Multipoint mode: (peers, peers down) from the hub device's sysfs
+	(two small reads; a dump of 10,000 peers takes seconds in Python,
+	which would be the poll's resolution)."""
+	d = '/run/gre_ka-bench/h/class/net/mgre1/keepalive'
+	with open(f'{d}/peers') as f, open(f'{d}/peers_down') as g:
+		return int(f.read()), int(g.read())
+
+
+def down_now(mode, n, gk_nl):
+	"""(peers, down): sysfs, for the timed polls."""
+	if mode == 'mgre':
+		return mgre_down()
+	return n, p2p_states(n)[0]
+
+
 def counts(mode, n, gk_nl):
 	if mode == 'mgre':
 		_, _, peers = dump(gk_nl)
@@ -153,10 +169,9 @@ def main():
 		tc = Tc('eth0', 's')
 		tc.cut()
 		tc.repair()
-		if mode == 'p2p':
-			os.makedirs('/run/gre_ka-bench/h', exist_ok=True)
-			sh('nsenter', '--net=/run/netns/h', 'mount', '-t', 'sysfs',
-			   'sysfs', '/run/gre_ka-bench/h')
+		os.makedirs('/run/gre_ka-bench/h', exist_ok=True)
+		sh('nsenter', '--net=/run/netns/h', 'mount', '-t', 'sysfs',
+		   'sysfs', '/run/gre_ka-bench/h')
 		time.sleep(3)
 		mi0, c0 = meminfo(), slab_caches()
 		t0 = time.monotonic()
@@ -206,7 +221,7 @@ def main():
 		window = (RETRIES + 1) * period
 		deadline = mono_ms() + window + 60000
 		while True:
-			total, down, _ = counts(mode, n, a.gk_nl)
+			total, down = down_now(mode, n, a.gk_nl)
 			t = mono_ms()
 			if down == n or t > deadline:
 				break
@@ -216,10 +231,10 @@ def main():
 		if down != n:
 			problem(f'only {down} of {n} down after the cut')
 		log(f'all {down} down {res["all_down_ms"]} ms after the cut '
-		    f'(window {window} ms; the poll itself takes {res["dump_s"]} s)')
+		    f'(window {window} ms; polled every 0.2 s through sysfs)')
 		tc.repair()
 		deadline = time.monotonic() + 60 + 3 * period / 1000
-		while counts(mode, n, a.gk_nl)[1] and time.monotonic() < deadline:
+		while down_now(mode, n, a.gk_nl)[1] and time.monotonic() < deadline:
 			time.sleep(1)
 
 		if mode == 'mgre':

@@ -213,23 +213,45 @@ def main():
 		out('')
 
 	# --- the cost of one keepalive (cost.py) -----------------------------
+	# cost-LABEL-ROUND.json: each module measured in turn, round by round
+	# in one VM; the median of its rounds is what compares.
 	cf = sorted(glob.glob(f'{d}/cost-*.json'))
 	if cf:
 		out('2e. kernel CPU per keepalive (us of this VM, busy-loop method; whole path)')
 		res['cost'] = {}
+		runs = {}
 		for f in cf:
-			c = load(f)
-			name = os.path.basename(f)[5:-5]
-			res['cost'][name] = c
-			out(f'   {name:>8} ({c["kernel"]}, {c["n"]} tunnels at {c["period_ms"]} ms): '
-			    f'round trip {c.get("us_per_round_trip")}, refused by the far hook '
-			    f'{c.get("us_per_refused_keepalive")}, up to the qdisc '
-			    f'{c.get("us_per_keepalive_to_qdisc")}, reflection and reply '
-			    f'{c.get("us_per_reflection_and_reply")}; baseline spread '
-			    f'{c.get("baseline_spread")}')
-			pc = c.get('process_context_s', {})
-			out(f'   {"":>8} saturated ({c.get("cpu_saturated")} CPUs): '
-			    + ', '.join(f'{k} {v} s' for k, v in pc.items()))
+			label = os.path.basename(f)[5:-5].rsplit('-', 1)[0]
+			runs.setdefault(label, []).append(load(f))
+		keys = ('us_per_round_trip', 'us_per_refused_keepalive',
+			'us_per_keepalive_to_qdisc', 'us_per_reflection_and_reply',
+			'module_us_timer', 'module_us_refused', 'module_us_round_trip')
+		for label, cs in runs.items():
+			med = {k: statistics.median(c[k] for c in cs if c.get(k) is not None)
+			       for k in keys if any(c.get(k) is not None for c in cs)}
+			res['cost'][label] = {'runs': cs, 'median': med}
+			c = cs[0]
+			out(f'   {label:>8} ({c["kernel"]}, {c["n"]} tunnels at {c["period_ms"]} ms, '
+			    f'median of {len(cs)}): round trip {med.get("us_per_round_trip")}, '
+			    f'refused by the far hook {med.get("us_per_refused_keepalive")}, '
+			    f'up to the qdisc {med.get("us_per_keepalive_to_qdisc")}, '
+			    f'reflection and reply {med.get("us_per_reflection_and_reply")}; '
+			    f'in the module (function_graph): timer {med.get("module_us_timer")}, '
+			    f'hook refusing {med.get("module_us_refused")}, '
+			    f'round trip {med.get("module_us_round_trip")}')
+			for i, c in enumerate(cs, 1):
+				ans = c.get('answered', {})
+				out(f'   {"":>8} run {i}: round trip {c.get("us_per_round_trip")}, '
+				    f'refused {c.get("us_per_refused_keepalive")}, to the qdisc '
+				    f'{c.get("us_per_keepalive_to_qdisc")}; module: timer '
+				    f'{c.get("module_us_timer")}, refusing {c.get("module_us_refused")}, '
+				    f'round trip {c.get("module_us_round_trip")}; baseline spread '
+				    f'{c.get("baseline_spread")}; answered: timer interrupts '
+				    f'{ans.get("loc_per_s")}/s, HRTIMER softirqs {ans.get("hrtimer_per_s")}/s')
+			pc = cs[0].get('process_context_s', {})
+			if pc:
+				out(f'   {"":>8} saturated ({cs[0].get("cpu_saturated")} CPUs): '
+				    + ', '.join(f'{k} {v} s' for k, v in pc.items()))
 		out('')
 
 	frr_report.report(d, res, out)
