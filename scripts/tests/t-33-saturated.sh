@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# kernels: 6.1 6.12
+# kernels: 6.1 6.12 (the debug kernel in make soak: 10 tunnels a side there)
 # timeout: 300
 #
 # Process context makes progress while keepalives saturate the CPUs: r1
@@ -12,14 +12,21 @@
 # a tunnel, a sysfs write, a netlink dump (ip link, gre-ka show), and
 # unloading the module with every timer still running. Each must finish
 # within a generous bound (a livelock would never finish; make bench
-# measures the times: about 0.2-0.9 s on stock 6.12). Not on the debug
-# kernel: there a round trip costs about 700 us of emulated CPU, and this
-# load is several times what its CPUs can absorb (Documentation/bench.rst
-# 2e).
+# measures the times: about 0.2-0.9 s on stock 6.12). On the debug kernel
+# (make soak KERNELS=debug) 10 tunnels a side: a round trip costs about
+# 700 us of emulated CPU there, and 100 would be several times what its
+# CPUs can absorb (Documentation/bench.rst 2e); with 10, about 1,400
+# keepalives and 1,400 reflections a second, each operation took 7-13 s
+# (one run, 283 s in all: too long for make check's debug VMs).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ka.sh"
 
-N=${GRE_KA_SATURATED_N:-100}
+N=100
+# The debug kernel: 10 tunnels a side (2,000 keepalives and as many
+# reflections a second asked for, about 700 us each there: its CPUs
+# saturated too).
+[ "$GRE_KA_KERNEL" = debug ] && N=10
+N=${GRE_KA_SATURATED_N:-$N}
 BOUND=60
 GK=$GRE_KA_REPO/.build/tools/gre-ka
 
@@ -67,7 +74,7 @@ us=$((s1 - s0))
 rate=$(((tx1 - tx0) * 1000000 / us))
 diag "r1: $rate keepalives/s sent, $(((rf1 - rf0) * 1000000 / us)) reflections/s," \
 	"NET_RX + HRTIMER softirqs $(((sirq1 - sirq0) * 1000000 / us))/s (asked for: $((N * 100)) each way)"
-check "r1 sends keepalives by the thousand a second (got $rate/s)" test "$rate" -ge 1000
+check "r1 sends keepalives by the hundred a second (got $rate/s)" test "$rate" -ge $((N * 5))
 
 # timed NAME CMD...: CMD finishes within BOUND s, and succeeds. Its time
 # goes to $TIMES (check keeps a passing command's output to itself).
