@@ -939,14 +939,17 @@ class Ctx:
         self.tun, self.order = {}, []
         self.stats = {}
 
-    def new_sock(self):
+    def new_sock(self, proto=NETLINK_GENERIC, rcvbuf=None):
+        """A socket in this namespace (Sock's arguments)."""
         if self.pool is not None:
             must(self.pool, f"{self.name}: no spare sockets left")
+            must(proto == NETLINK_GENERIC and rcvbuf is None,
+                 f"{self.name}: the spare sockets are generic netlink ones")
             return self.pool.pop()
         here = os.open("/proc/self/ns/net", os.O_RDONLY)
         try:
             setns(self.nsfd)
-            return Sock()
+            return Sock(proto, rcvbuf)
         finally:
             setns(here)
             os.close(here)
@@ -1575,22 +1578,19 @@ class fuzz:
         if pid == 0:
             code = 0
             try:
-                here = os.stat("/proc/self/ns/net").st_ino
-                if os.fstat(ctx.nsfd).st_ino != here:
-                    setns(ctx.nsfd)
-                rt = Sock(NETLINK_ROUTE)
+                rt = ctx.new_sock(NETLINK_ROUTE)
                 end, i = time.monotonic() + secs, 0
                 while time.monotonic() < end:
                     name = f"nlc{i % 8}"
-                    have = {n: x for x, n in links(rt).items()}
+                    have = {n: ix for ix, n in links(rt).items()}
                     if name in have:
                         link_del(rt, have[name])
                     else:
                         link_add_gre(rt, name, "gre", "192.0.2.202", f"203.0.113.{i % 8 + 1}")
                     i += 1
-                for n, x in links(rt).items():
-                    if x.startswith("nlc"):
-                        link_del(rt, n)
+                for ix, name in links(rt).items():
+                    if name.startswith("nlc"):
+                        link_del(rt, ix)
                 print(f"nl_fuzz: churn: {i} tunnels added or deleted", file=sys.stderr, flush=True)
             except BaseException as e:  # the child must never return
                 print(f"nl_fuzz: churn: {e!r}", file=sys.stderr, flush=True)
@@ -1634,8 +1634,7 @@ class fuzz:
         for k in range(trials):
             # In the namespace churned below: a dump of another one would
             # never see the change.
-            s = ctx.new_sock()
-            s.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s = ctx.new_sock(rcvbuf=4096)
             seq = s.next_seq()
             s.send(nlmsg(self.fid, NLM_F_REQUEST | NLM_F_DUMP, seq,
                          GENLHDR.pack(self.fam.cmd["get"], self.fam.version, 0)))
