@@ -47,13 +47,12 @@ interrupts, which timer slack lets tunnels share.
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
 import time
 
-from benchlib import busy_loops, cpu_taken, logger, ns_pair, sh
+from benchlib import Tracer, busy_loops, cpu_taken, logger, ns_pair, sh
 
 UL1, UL2 = '198.51.100.1', '198.51.100.2'
 SYS = '/run/gre_ka-cost'
@@ -77,66 +76,44 @@ def irq_counts():
 	return c
 
 
-TRACEFS = '/sys/kernel/tracing'
 GRAPH_FNS = ('gre_ka_timer_fn', 'gre_ka_hook_fn')
-
-
-def tw(name, value):
-	with open(f'{TRACEFS}/{name}', 'w') as f:
-		f.write(value)
 
 
 def graph(secs):
 	"""The module's own time per call of its two softirq entry points,
-	from the function_graph tracer (filtered to them, depth 1): the
-	timer (a keepalive built and sent, down to the veth's enqueue) and
-	the netfilter hook (a request refused or answered, a reply verified),
-	with all they call. Precise where the busy loops are not: it times
-	each call, and other guests' load shows only as outliers (the
-	median). None if this kernel has no function_graph tracer."""
-	if not os.path.isdir(f'{TRACEFS}/events'):
-		subprocess.run(['mount', '-t', 'tracefs', 'nodev', TRACEFS],
-			       stderr=subprocess.DEVNULL)
+	from the function_graph tracer (benchlib.Tracer, filtered to them,
+	depth 1): the timer (a keepalive built and sent, down to the veth's
+	enqueue) and the netfilter hook (a request refused or answered, a
+	reply verified), with all they call. Precise where the busy loops are
+	not: it times each call, and other guests' load shows only as
+	outliers. None if this kernel cannot trace them."""
 	try:
-		with open(f'{TRACEFS}/available_tracers') as f:
-			if 'function_graph' not in f.read().split():
-				return None
-		tw('tracing_on', '0')
-		tw('current_tracer', 'nop')
-		tw('set_ftrace_filter', ' '.join(GRAPH_FNS))
-		tw('max_graph_depth', '1')
-		tw('buffer_size_kb', '16384')
-		tw('trace', '')
-		tw('current_tracer', 'function_graph')
-		tw('tracing_on', '1')
-		time.sleep(secs)
-		tw('tracing_on', '0')
-		d = {fn: [] for fn in GRAPH_FNS}
-		# " 1) ! 146.579 us  |  gre_ka_timer_fn [gre_ka]();"
-		pat = re.compile(r'([0-9.]+) us\s+\|\s+(gre_ka_\w+)(?: \[\w+\])?\(\);')
-		with open(f'{TRACEFS}/trace') as f:
-			for line in f:
-				m = pat.search(line)
-				if m and m.group(2) in d:
-					d[m.group(2)].append(float(m.group(1)))
-	except OSError as e:
+		t = Tracer(GRAPH_FNS, depth=1, buffer_kb=16384)
+		if t.missing:
+			log(f'function_graph: cannot trace {t.missing}')
+			return None
+		t.start()
+		try:
+			time.sleep(secs)
+		finally:
+			calls, _ = t.stop()
+	except (OSError, subprocess.CalledProcessError) as e:
 		log(f'function_graph: {e}')
 		return None
-	finally:
-		for name, v in (('tracing_on', '0'), ('current_tracer', 'nop'),
-				('set_ftrace_filter', ''), ('buffer_size_kb', '1408')):
-			try:
-				tw(name, v)
-			except OSError:
-				pass
+	d = {fn: [] for fn in GRAPH_FNS}
+	for name, _, _, dur_ms, _ in calls:
+		# "gre_ka_timer_fn [gre_ka]"
+		fn = name.split()[0]
+		if fn in d:
+			d[fn].append(dur_ms * 1000)
 	out = {}
 	for fn, v in d.items():
 		if v:
 			v.sort()
 			# The slowest 2 % dropped: calls the host preempted.
-			t = v[:max(1, len(v) * 98 // 100)]
+			kept = v[:max(1, len(v) * 98 // 100)]
 			out[fn] = {'calls_per_s': round(len(v) / secs),
-				   'tmean_us': round(statistics.fmean(t), 2),
+				   'tmean_us': round(statistics.fmean(kept), 2),
 				   'median_us': round(statistics.median(v), 2),
 				   'mean_us': round(statistics.fmean(v), 2),
 				   'p90_us': round(v[int(len(v) * 0.9)], 2)}

@@ -35,12 +35,11 @@ import sys
 import threading
 import time
 
-from benchlib import logger, ns_pair, sh
+from benchlib import Tracer, logger, ns_pair, sh
 from latency import Tc, mono_ms, read, write
 
 PREFIX = '192.0.2.0/24'
 SYS2 = '/run/gre_ka-sys/r2'	# r2's sysfs, mounted by guest.sh (ka_sys)
-TRACEFS = '/sys/kernel/tracing'
 PEER = {'r1': '10.255.0.2', 'r2': '10.255.0.1'}
 LOAD_PEERS = {'gre1': ('10.255.0.1', '10.255.0.2'), 'gre2': ('10.255.1.1', '10.255.1.2'),
 	      'gre3': ('10.255.2.1', '10.255.2.2')}
@@ -271,83 +270,14 @@ class Cutter:
 		return self._run('qdisc del dev eth0 root', False)
 
 
-class Tracer:
-	"""function_graph on the kernel's linkwatch path, trace clock mono
-	(CLOCK_MONOTONIC, as mono_ms), plus gre_ka's state changes."""
-
-	FUNCS = ('linkwatch_event', '__linkwatch_run_queue', 'linkwatch_do_dev',
-		 'rtnl_lock', 'dev_deactivate', 'dev_deactivate_many', 'dev_activate',
-		 'synchronize_net', 'synchronize_rcu_expedited', 'synchronize_rcu',
-		 'netdev_state_change', 'nexthop_flush_dev', 'netif_carrier_off',
-		 'netif_carrier_on', 'linkwatch_fire_event')
-
-	def __init__(self):
-		if not os.path.isdir(f'{TRACEFS}/events'):
-			subprocess.run(['mount', '-t', 'tracefs', 'nodev', TRACEFS], check=True)
-		with open(f'{TRACEFS}/available_filter_functions') as f:
-			avail = {l.split()[0] for l in f}
-		self.funcs = [f for f in self.FUNCS if f in avail]
-		self.missing = [f for f in self.FUNCS if f not in avail]
-
-	def w(self, f, v):
-		with open(f'{TRACEFS}/{f}', 'w') as fh:
-			fh.write(v)
-
-	def start(self):
-		self.w('tracing_on', '0')
-		self.w('current_tracer', 'nop')
-		self.w('trace', '')
-		self.w('trace_clock', 'mono')
-		self.w('buffer_size_kb', '8192')
-		self.w('set_ftrace_filter', '\n'.join(self.funcs) + '\n')
-		self.w('current_tracer', 'function_graph')
-		for o in ('funcgraph-abstime', 'funcgraph-proc', 'funcgraph-tail',
-			  'funcgraph-duration', 'funcgraph-cpu'):
-			self.w(f'options/{o}', '1')
-		self.w('events/gre_ka/gre_ka_state_change/enable', '1')
-		self.w('tracing_on', '1')
-
-	def stop(self, path):
-		self.w('tracing_on', '0')
-		with open(f'{TRACEFS}/trace') as f:
-			text = f.read()
-		with open(path, 'w') as f:
-			f.write(text)
-		self.w('events/gre_ka/gre_ka_state_change/enable', '0')
-		self.w('current_tracer', 'nop')
-		self.w('set_ftrace_filter', '')
-		return parse_graph(text)
-
-
-LINE = re.compile(r'^\s*(\d+\.\d+)\s*\|\s*\d+\)\s*(.*?)\s*\|\s*([^|]*?)\s*\|\s*(.*)$')
-
-
-def parse_graph(text):
-	"""function_graph output -> calls [(func, pid, start_ms, dur_ms,
-	depth)] and gre_ka events [(t_ms, text)]."""
-	calls, events, stacks = [], [], {}
-	for l in text.splitlines():
-		m = LINE.match(l)
-		if not m:
-			continue
-		ts, proc, dur, rest = float(m.group(1)) * 1000, m.group(2), m.group(3), m.group(4)
-		pid = proc.rsplit('-', 1)[-1]
-		d = re.search(r'([\d.]+)\s*us', dur)
-		d = float(d.group(1)) / 1000 if d else None
-		st = stacks.setdefault(pid, [])
-		if rest.startswith('/*'):
-			events.append((ts, rest.strip('/* ')))
-		elif rest.endswith('{'):
-			st.append((rest[:-1].strip().rstrip('()'), ts))
-		elif rest.startswith('}'):
-			name = re.search(r'/\* (\S+) \*/', rest)
-			if st:
-				f, t0 = st.pop()
-				calls.append((name.group(1) if name else f, pid, t0,
-					      d if d is not None else ts - t0, len(st)))
-		elif rest.endswith(');'):
-			calls.append((rest[:-2].strip().rstrip('('), pid, ts, d or 0, len(st)))
-	return calls, events
+# function_graph on the kernel's linkwatch path (benchlib.Tracer), plus
+# gre_ka's state changes.
+TRACE_FUNCS = ('linkwatch_event', '__linkwatch_run_queue', 'linkwatch_do_dev',
+	      'rtnl_lock', 'dev_deactivate', 'dev_deactivate_many', 'dev_activate',
+	      'synchronize_net', 'synchronize_rcu_expedited', 'synchronize_rcu',
+	      'netdev_state_change', 'nexthop_flush_dev', 'netif_carrier_off',
+	      'netif_carrier_on', 'linkwatch_fire_event')
+TRACE_EVENTS = ('gre_ka/gre_ka_state_change',)
 
 
 def graph_breakdown(calls, events, carrier, fib):
@@ -454,7 +384,7 @@ def failover(a):
 			time.sleep(0.2)
 		return False
 
-	tracer = Tracer() if a.trace else None
+	tracer = Tracer(TRACE_FUNCS, TRACE_EVENTS) if a.trace else None
 	if tracer:
 		res['traced_functions'] = tracer.funcs
 		res['untraceable_functions'] = tracer.missing
