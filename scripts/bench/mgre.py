@@ -118,20 +118,14 @@ def p2p_states(n):
 	return down, rx
 
 
-def mgre_down():
-	"""Multipoint mode: (peers, peers down) from the hub device's sysfs
-	(two small reads; a dump of 10,000 peers takes seconds in Python,
-	which would be the poll's resolution)."""
-	d = '/run/gre_ka-bench/h/class/net/mgre1/keepalive'
-	with open(f'{d}/peers') as f, open(f'{d}/peers_down') as g:
-		return int(f.read()), int(g.read())
-
-
-def down_now(mode, n, gk_nl):
-	"""(peers, down): sysfs, for the timed polls."""
+def down_now(mode, n):
+	"""Peers or tunnels down, from sysfs, for the timed polls: in mgre
+	mode the hub device's peers_down (one small read; a dump of 10,000
+	peers takes seconds in Python, which would be the poll's resolution)."""
 	if mode == 'mgre':
-		return mgre_down()
-	return n, p2p_states(n)[0]
+		with open('/run/gre_ka-bench/h/class/net/mgre1/keepalive/peers_down') as f:
+			return int(f.read())
+	return p2p_states(n)[0]
 
 
 def counts(mode, n, gk_nl):
@@ -221,7 +215,7 @@ def main():
 		window = (RETRIES + 1) * period
 		deadline = mono_ms() + window + 60000
 		while True:
-			total, down = down_now(mode, n, a.gk_nl)
+			down = down_now(mode, n)
 			t = mono_ms()
 			if down == n or t > deadline:
 				break
@@ -234,7 +228,7 @@ def main():
 		    f'(window {window} ms; polled every 0.2 s through sysfs)')
 		tc.repair()
 		deadline = time.monotonic() + 60 + 3 * period / 1000
-		while down_now(mode, n, a.gk_nl)[1] and time.monotonic() < deadline:
+		while down_now(mode, n) and time.monotonic() < deadline:
 			time.sleep(1)
 
 		if mode == 'mgre':

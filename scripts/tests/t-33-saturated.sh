@@ -64,12 +64,15 @@ total_ge() {
 }
 check "r2 answers r1's keepalives" wait_for 30 "reflected grows" total_ge r2 reflected $((N * 10))
 
+# softirqs: NET_RX and HRTIMER softirqs so far, all CPUs.
+softirqs() {
+	awk '$1 ~ /^(NET_RX|HRTIMER):$/ { for (i = 2; i <= NF; i++) t += $i } END { print t }' /proc/softirqs
+}
+
 # The load is real: keepalives and reflections by the thousand a second.
-tx0=$(total r1 tx) rf0=$(total r1 reflected) s0=${EPOCHREALTIME//[!0-9]/}
-sirq0=$(awk '$1 ~ /^(NET_RX|HRTIMER):$/ { for (i = 2; i <= NF; i++) t += $i } END { print t }' /proc/softirqs)
+tx0=$(total r1 tx) rf0=$(total r1 reflected) s0=${EPOCHREALTIME//[!0-9]/} sirq0=$(softirqs)
 gk_sleep 3
-tx1=$(total r1 tx) rf1=$(total r1 reflected) s1=${EPOCHREALTIME//[!0-9]/}
-sirq1=$(awk '$1 ~ /^(NET_RX|HRTIMER):$/ { for (i = 2; i <= NF; i++) t += $i } END { print t }' /proc/softirqs)
+tx1=$(total r1 tx) rf1=$(total r1 reflected) s1=${EPOCHREALTIME//[!0-9]/} sirq1=$(softirqs)
 us=$((s1 - s0))
 rate=$(((tx1 - tx0) * 1000000 / us))
 diag "r1: $rate keepalives/s sent, $(((rf1 - rf0) * 1000000 / us)) reflections/s," \
